@@ -1,0 +1,329 @@
+"""Read and validate the dated YAML parameters (the only I/O of the package besides the CLI).
+
+Every error names the file and the key so a wrong edit is found at start-up, not in an answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .model import (
+    KIND_COVERED,
+    KIND_SUPPORT,
+    PROVINCE,
+    STATE,
+    Dated,
+    GroupRule,
+    Limits,
+    ProvinceRules,
+    Rules,
+    Timeline,
+)
+
+PARAMETERS_DIR = Path(__file__).parent / "parameters"
+_HUNDRED = Decimal(100)
+
+
+class ParameterError(ValueError):
+    """A parameter file is invalid; the message names the file and the key."""
+
+    def __init__(self, file: str, key: str, problem: str):
+        super().__init__(f"{file}: {key}: {problem}")
+        self.file, self.key, self.problem = file, key, problem
+
+
+class _Ctx:
+    """The file being read, for error messages."""
+
+    def __init__(self, path: Path, root: Path):
+        self.path = path
+        self.name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+    def fail(self, key: str, problem: str) -> ParameterError:
+        return ParameterError(self.name, key, problem)
+
+
+def _read(ctx: _Ctx) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(ctx.path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ctx.fail("(file)", f"invalid YAML: {exc}".replace("\n", " ")) from exc
+    except OSError as exc:
+        raise ctx.fail("(file)", f"cannot read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ctx.fail("(file)", "top level must be a mapping")
+    return data
+
+
+def _require(ctx: _Ctx, data: dict[str, Any], key: str, where: str) -> Any:
+    if key not in data or data[key] is None:
+        raise ctx.fail(f"{where}.{key}" if where else key, "missing")
+    return data[key]
+
+
+def _date(ctx: _Ctx, raw: Any, key: str) -> dt.date:
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise ctx.fail(key, f"not a date (YYYY-MM-DD): {raw!r}") from exc
+
+
+def _number(ctx: _Ctx, raw: Any, key: str) -> Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise ctx.fail(key, f"not a number: {raw!r}")
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation as exc:
+        raise ctx.fail(key, f"not a number: {raw!r}") from exc
+    if not value.is_finite():
+        raise ctx.fail(key, f"not a finite number: {raw!r}")
+    return value
+
+
+def _percent(ctx: _Ctx, raw: Any, key: str) -> Decimal:
+    value = _number(ctx, raw, key)
+    if not 0 <= value <= _HUNDRED:
+        raise ctx.fail(key, f"percentage out of 0-100: {raw}")
+    return value
+
+
+def _positive_int(ctx: _Ctx, raw: Any, key: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
+        raise ctx.fail(key, f"must be a positive integer: {raw!r}")
+    return raw
+
+
+def _row(ctx: _Ctx, raw: Any, key: str, parse_value) -> Dated:
+    if not isinstance(raw, dict):
+        raise ctx.fail(key, "must be a mapping with start, value and reference")
+    start = _date(ctx, _require(ctx, raw, "start", key), f"{key}.start")
+    end = _date(ctx, raw["end"], f"{key}.end") if raw.get("end") is not None else None
+    if end is not None and end < start:
+        raise ctx.fail(f"{key}.end", f"end {end} is before start {start}")
+    reference = raw.get("reference")
+    if not isinstance(reference, str) or not reference.strip():
+        raise ctx.fail(f"{key}.reference", "missing legal reference")
+    unconfirmed = raw.get("unconfirmed", False)
+    if not isinstance(unconfirmed, bool):
+        raise ctx.fail(f"{key}.unconfirmed", "must be true or false")
+    note = raw.get("note")
+    if unconfirmed and (not isinstance(note, str) or not note.strip()):
+        raise ctx.fail(f"{key}.note", "an unconfirmed value needs a note saying what is unsure")
+    return Dated(
+        start=start,
+        end=end,
+        value=parse_value(raw, key),
+        reference=reference.strip(),
+        source=f"{ctx.name}: {key}",
+        unconfirmed=unconfirmed,
+        note=note.strip() if isinstance(note, str) else None,
+    )
+
+
+def _timeline(ctx: _Ctx, raw: Any, key: str, parse_value) -> Timeline:
+    if not isinstance(raw, list) or not raw:
+        raise ctx.fail(key, "must be a non-empty list of dated values")
+    rows = tuple(_row(ctx, item, f"{key}[{i}]", parse_value) for i, item in enumerate(raw))
+    for i in range(1, len(rows)):
+        prev, cur = rows[i - 1], rows[i]
+        if cur.start <= prev.start:
+            raise ctx.fail(f"{key}[{i}].start", f"dates not sorted: {cur.start} after {prev.start}")
+        if prev.end is not None and prev.end >= cur.start:
+            raise ctx.fail(f"{key}[{i}].start", f"overlaps previous value ending {prev.end}")
+    return Timeline(name=f"{ctx.name}: {key}", rows=rows)
+
+
+def _value_parser(kind: str):
+    """How `value` (or `percent`) of a row is read for each parameter kind."""
+
+    def vnd(ctx: _Ctx):
+        return lambda raw, key: _positive_int(ctx, _require(ctx, raw, "value", key), f"{key}.value")
+
+    def rate(ctx: _Ctx):
+        return lambda raw, key: _percent(ctx, _require(ctx, raw, "value", key), f"{key}.value")
+
+    def percent_list(ctx: _Ctx):
+        def parse(raw, key):
+            items = _require(ctx, raw, "value", key)
+            if not isinstance(items, list) or not items:
+                raise ctx.fail(f"{key}.value", "must be a non-empty list of percentages")
+            return tuple(_percent(ctx, v, f"{key}.value[{i}]") for i, v in enumerate(items))
+
+        return parse
+
+    def int_list(ctx: _Ctx):
+        def parse(raw, key):
+            items = _require(ctx, raw, "value", key)
+            if not isinstance(items, list) or not items:
+                raise ctx.fail(f"{key}.value", "must be a non-empty list of integers")
+            return tuple(_positive_int(ctx, v, f"{key}.value[{i}]") for i, v in enumerate(items))
+
+        return parse
+
+    def support(ctx: _Ctx):
+        return lambda raw, key: _percent(ctx, _require(ctx, raw, "percent", key), f"{key}.percent")
+
+    def nothing(ctx: _Ctx):
+        return lambda raw, key: None
+
+    return {
+        "vnd": vnd,
+        "rate": rate,
+        "percent_list": percent_list,
+        "int_list": int_list,
+        "support": support,
+        "none": nothing,
+    }[kind]
+
+
+def _timeline_file(path: Path, root: Path, kind: str) -> Timeline:
+    ctx = _Ctx(path, root)
+    data = _read(ctx)
+    return _timeline(ctx, _require(ctx, data, "values", ""), "values", _value_parser(kind)(ctx))
+
+
+def _age(ctx: _Ctx, raw: Any, key: str) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise ctx.fail(key, f"must be a non-negative integer: {raw!r}")
+    return raw
+
+
+def _rule(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...], payers: set[str]) -> GroupRule:
+    if not isinstance(raw, dict):
+        raise ctx.fail(key, "must be a mapping")
+    rule_id = _require(ctx, raw, "id", key)
+    kind = _require(ctx, raw, "kind", key)
+    if kind not in (KIND_SUPPORT, KIND_COVERED):
+        raise ctx.fail(f"{key}.kind", f"must be {KIND_SUPPORT} or {KIND_COVERED}: {kind!r}")
+    payer = _require(ctx, raw, "payer", key)
+    if kind == KIND_SUPPORT and payer not in payers:
+        raise ctx.fail(f"{key}.payer", f"must be one of {sorted(payers)}: {payer!r}")
+    groups = _require(ctx, raw, "groups", key)
+    if not isinstance(groups, list) or not groups:
+        raise ctx.fail(f"{key}.groups", "must be a non-empty list of group ids")
+    for i, group in enumerate(groups):
+        if group not in known:
+            raise ctx.fail(f"{key}.groups[{i}]", f"unknown group id {group!r}")
+    title = _require(ctx, raw, "title", key)
+    min_age = _age(ctx, raw.get("min_age"), f"{key}.min_age")
+    max_age = _age(ctx, raw.get("max_age"), f"{key}.max_age")
+    if min_age is not None and max_age is not None and min_age > max_age:
+        raise ctx.fail(f"{key}.max_age", f"max_age {max_age} below min_age {min_age}")
+    by_age = raw.get("by_age", False)
+    if not isinstance(by_age, bool):
+        raise ctx.fail(f"{key}.by_age", "must be true or false")
+    if by_age and min_age is None and max_age is None:
+        raise ctx.fail(f"{key}.by_age", "by_age needs min_age or max_age")
+    values = _require(ctx, raw, "values", key)
+    return GroupRule(
+        id=str(rule_id),
+        title=str(title),
+        kind=kind,
+        payer=str(payer),
+        groups=frozenset(groups),
+        timeline=_timeline(ctx, values, f"{key}.values", _value_parser("support")(ctx)),
+        by_age=by_age,
+        min_age=min_age,
+        max_age=max_age,
+    )
+
+
+def _rules(
+    ctx: _Ctx, data: dict, known: tuple[str, ...], payers: set[str]
+) -> tuple[GroupRule, ...]:
+    raw = _require(ctx, data, "rules", "")
+    if not isinstance(raw, list):
+        raise ctx.fail("rules", "must be a list")
+    rules = tuple(_rule(ctx, item, f"rules[{i}]", known, payers) for i, item in enumerate(raw))
+    seen: set[str] = set()
+    for i, rule in enumerate(rules):
+        if rule.id in seen:
+            raise ctx.fail(f"rules[{i}].id", f"duplicate rule id {rule.id!r}")
+        seen.add(rule.id)
+    return rules
+
+
+def _groups(path: Path, root: Path) -> tuple[str, ...]:
+    ctx = _Ctx(path, root)
+    raw = _require(ctx, _read(ctx), "groups", "")
+    if not isinstance(raw, list) or not all(isinstance(g, str) and g for g in raw):
+        raise ctx.fail("groups", "must be a list of group ids")
+    if len(set(raw)) != len(raw):
+        raise ctx.fail("groups", "duplicate group id")
+    return tuple(raw)
+
+
+def _limits(path: Path, root: Path) -> Limits:
+    ctx = _Ctx(path, root)
+    data = _read(ctx)
+    return Limits(
+        max_members=_positive_int(ctx, _require(ctx, data, "max_members", ""), "max_members"),
+        max_age=_positive_int(ctx, _require(ctx, data, "max_age", ""), "max_age"),
+    )
+
+
+def _province(
+    path: Path, root: Path, known: tuple[str, ...], valid: dict[str, str]
+) -> ProvinceRules:
+    ctx = _Ctx(path, root)
+    slug = path.stem
+    if slug not in valid:
+        raise ctx.fail("(file name)", f"unknown province slug {slug!r}")
+    data = _read(ctx)
+    declared = _require(ctx, data, "province", "")
+    if declared != slug:
+        raise ctx.fail("province", f"{declared!r} does not match the file name {slug!r}")
+    raw_nm = data.get("not_modelled")
+    not_modelled = (
+        _timeline(ctx, raw_nm, "not_modelled", _value_parser("none")(ctx)) if raw_nm else None
+    )
+    return ProvinceRules(slug, _rules(ctx, data, known, {PROVINCE}), not_modelled)
+
+
+def province_names() -> dict[str, str]:
+    """Every current province slug (34 since 2025-07-01) with its official name."""
+    from vietnam_provinces import Province
+
+    return {p.codename: p.name for p in Province.iter_all()}
+
+
+def load_rules_from(directory: Path | str) -> Rules:
+    """Load and validate every parameter file under `directory` (uncached)."""
+    root = Path(directory)
+    known = _groups(root / "groups.yaml", root)
+    valid = province_names()
+    national_ctx = _Ctx(root / "national_groups.yaml", root)
+    national = _rules(national_ctx, _read(national_ctx), known, {STATE})
+    provinces = {
+        p.stem: _province(p, root, known, valid)
+        for p in sorted((root / "provinces").glob("*.yaml"))
+    }
+    return Rules(
+        groups=known,
+        base_salary=_timeline_file(root / "base_salary.yaml", root, "vnd"),
+        rate=_timeline_file(root / "contribution_rate.yaml", root, "rate"),
+        ladder=_timeline_file(root / "household_ladder.yaml", root, "percent_list"),
+        periods=_timeline_file(root / "periods.yaml", root, "int_list"),
+        national=national,
+        provinces=provinces,
+        province_names=valid,
+        limits=_limits(root / "limits.yaml", root),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_rules(directory: str | None = None) -> Rules:
+    """The validated rules, cached per directory (default: the packaged parameters)."""
+    return load_rules_from(Path(directory) if directory else PARAMETERS_DIR)

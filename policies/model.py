@@ -1,0 +1,190 @@
+"""Typed values shared by the loader, the engine and the renderers (no behaviour, no I/O)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+# Payers of a share; province top-ups use PROVINCE, national support uses STATE.
+STATE = "state"
+PROVINCE = "province"
+
+# Lines a member can be priced on.
+LINE_HOUSEHOLD = "household"
+LINE_FREE = "free_group"
+LINE_SUPPORTED = "supported_group"
+LINE_COVERED = "covered_elsewhere"
+
+KIND_SUPPORT = "support"
+KIND_COVERED = "covered_elsewhere"
+
+
+@dataclass(frozen=True)
+class Dated:
+    """One dated row of a parameter: value, legal reference, where it was read from."""
+
+    start: dt.date
+    end: dt.date | None
+    value: Any
+    reference: str
+    source: str  # "file: key" for errors and explanations
+    unconfirmed: bool = False
+    note: str | None = None
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """Sorted, non-overlapping dated rows; a row's end defaults to the day before the next start."""
+
+    name: str
+    rows: tuple[Dated, ...]
+
+    def at(self, day: dt.date) -> Dated | None:
+        found = None
+        for row in self.rows:
+            if row.start > day:
+                break
+            found = row
+        return found if found is not None and found.covers(day) else None
+
+    @property
+    def last(self) -> Dated:
+        return self.rows[-1]
+
+
+@dataclass(frozen=True)
+class GroupRule:
+    id: str
+    title: str
+    kind: str
+    payer: str
+    groups: frozenset[str]
+    timeline: Timeline
+    by_age: bool = False
+    min_age: int | None = None
+    max_age: int | None = None
+
+    def fits_age(self, age: int | None) -> bool:
+        if age is None:
+            return True
+        low_ok = self.min_age is None or age >= self.min_age
+        return low_ok and (self.max_age is None or age <= self.max_age)
+
+    def applies(self, group: str, age: int | None) -> bool:
+        return group in self.groups and self.fits_age(age)
+
+
+@dataclass(frozen=True)
+class ProvinceRules:
+    slug: str
+    rules: tuple[GroupRule, ...]
+    not_modelled: Timeline | None = None
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_members: int
+    max_age: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    groups: tuple[str, ...]  # canonical ids, in the order of groups.yaml
+    base_salary: Timeline
+    rate: Timeline
+    ladder: Timeline
+    periods: Timeline
+    national: tuple[GroupRule, ...]
+    provinces: dict[str, ProvinceRules]
+    province_names: dict[str, str]  # every valid slug -> official name
+    limits: Limits
+
+
+@dataclass(frozen=True)
+class Member:
+    age: int
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    date: dt.date
+    months: int
+    members: tuple[Member, ...]
+    province: str | None = None
+
+
+@dataclass(frozen=True)
+class Share:
+    payer: str
+    percent: Decimal
+    basis: str
+    rule_id: str
+    start: dt.date
+    unconfirmed: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A translatable message: catalog msgid plus named parameters, rendered per locale."""
+
+    msgid: str
+    params: tuple[tuple[str, Any], ...] = ()
+    unconfirmed: bool = False
+
+    @property
+    def kwargs(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+@dataclass(frozen=True)
+class Alternative:
+    group: str
+    rule_id: str
+    amount_vnd: int
+    state_percent: Decimal
+    support_percent: Decimal
+
+
+@dataclass(frozen=True)
+class MemberQuote:
+    index: int
+    age: int
+    groups: tuple[str, ...]
+    line: str
+    amount_vnd: int
+    full_vnd: int
+    shares: tuple[Share, ...]
+    reason: Message
+    group: str | None = None
+    rank: int | None = None
+    ladder_percent: Decimal | None = None
+    alternatives: tuple[Alternative, ...] = ()
+    notes: tuple[Message, ...] = ()
+
+    @property
+    def unconfirmed(self) -> bool:
+        return any(s.unconfirmed for s in self.shares)
+
+
+@dataclass(frozen=True)
+class Quote:
+    request: QuoteRequest
+    members: tuple[MemberQuote, ...]
+    total_vnd: int
+    rules_as_of: dt.date
+    base_salary: Dated
+    rate: Dated
+    monthly_full: Decimal
+    province_name: str | None
+    notes: tuple[Message, ...] = field(default=())
+
+    @property
+    def unconfirmed(self) -> bool:
+        return any(n.unconfirmed for n in self.notes) or any(m.unconfirmed for m in self.members)
