@@ -1,0 +1,1 @@
+"""Data layer: SQLAlchemy 2.0 models, sessions, Alembic migrations, services and admin CLI."""
