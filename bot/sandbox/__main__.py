@@ -1,4 +1,4 @@
-"""`python -m bot.sandbox serve --port P` | `python -m bot.sandbox chat --url URL`."""
+"""`python -m bot.sandbox serve --port P` | `chat --url URL` | `scenario FILE.yaml`."""
 
 from __future__ import annotations
 
@@ -53,7 +53,13 @@ def main(argv: list[str] | None = None) -> None:
     term.add_argument("--url", default="http://127.0.0.1:8081")
     term.add_argument("--identity", default="citizen")
     term.add_argument("--settle", type=float, default=0.3)
+    scen = sub.add_parser("scenario", help="play a scripted conversation against the real bot")
+    scen.add_argument("file")
     args = parser.parse_args(argv)
+    if args.command == "scenario":
+        from .scenario import main as scenario_main
+
+        sys.exit(scenario_main(args.file))
     try:
         asyncio.run(_serve(args) if args.command == "serve" else _chat(args))
     except KeyboardInterrupt:

@@ -1,0 +1,153 @@
+"""What we know about a citizen's household, built up from NLU entities over the conversation.
+
+Pure data and functions: no Telegram, no I/O. Handlers keep a `Household` per chat and ask it
+what is still missing and what request to send to the policy engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+# Groups that describe the whole household rather than one person.
+HOUSEHOLD_GROUPS = frozenset({"poor", "near_poor", "farm_avg_income", "household"})
+MAX_HOUSEHOLD = 20
+MAX_AGE = 120
+VALID_MONTHS = (3, 6, 12)
+
+
+@dataclass
+class Member:
+    age: int | None = None
+    groups: list[str] = field(default_factory=list)
+    relation: str | None = None
+
+    def to_request(self, default_age: int) -> dict:
+        return {"age": self.age if self.age is not None else default_age, "groups": self.groups}
+
+
+@dataclass
+class Household:
+    size: int | None = None
+    members: list[Member] = field(default_factory=list)
+    household_groups: list[str] = field(default_factory=list)
+    months: int | None = None
+    location_text: str | None = None
+    commune_id: int | None = None
+    commune_name: str | None = None
+    province_slug: str | None = None
+    province_name: str | None = None
+    phone: str | None = None
+
+    # --- merging what a message said -------------------------------------------------------
+    def merge(self, entities: dict[str, list], today: date) -> list[str]:
+        """Fold one message's entities in; returns the names of facts that were rejected."""
+        rejected: list[str] = []
+        sizes = [v for v in _ints(entities.get("household_size")) if v is not None]
+        if sizes:
+            if 1 <= sizes[0] <= MAX_HOUSEHOLD:
+                self.size = sizes[0]
+            else:
+                rejected.append("household_size")
+        months = [m for m in _ints(entities.get("months")) if m is not None]
+        if months:
+            if months[0] in VALID_MONTHS:
+                self.months = months[0]
+            else:
+                rejected.append("months")
+        ages = [a for a in _ints(entities.get("age")) if a is not None]
+        ages += [
+            today.year - y
+            for y in _ints(entities.get("birth_year"))
+            if y and 1900 < y <= today.year
+        ]
+        if any(not 0 <= a <= MAX_AGE for a in ages):
+            rejected.append("age")
+            ages = [a for a in ages if 0 <= a <= MAX_AGE]
+        groups = [str(g) for g in entities.get("beneficiary_group") or []]
+        relations = [str(r) for r in entities.get("relation") or []]
+        self._merge_people(ages, groups, relations)
+        if entities.get("location"):
+            self.location_text = str(entities["location"][0])
+        if entities.get("phone"):
+            self.phone = str(entities["phone"][0])
+        return rejected
+
+    def _merge_people(self, ages: list[int], groups: list[str], relations: list[str]) -> None:
+        for g in groups:
+            if g in HOUSEHOLD_GROUPS and g not in self.household_groups:
+                self.household_groups.append(g)
+        personal = [g for g in groups if g not in HOUSEHOLD_GROUPS]
+        relation = next((r for r in relations if r != "household"), None)
+        new: list[Member]
+        if len(ages) == 1:
+            # One person named: every personal group is theirs ("mẹ 65 tuổi, không lương hưu").
+            new = [Member(age=ages[0], groups=personal)]
+        elif ages:
+            new = [Member(age=a, groups=personal[i : i + 1]) for i, a in enumerate(ages)]
+        else:
+            # "có 1 em học sinh": a person of that group whose age we don't know yet.
+            new = [Member(groups=[g]) for g in personal]
+        if new and relation:
+            new[0].relation = relation
+        self.members.extend(new)
+        if self.size is not None and len(self.members) > self.size:
+            self.size = len(self.members)
+
+    # --- what is known -------------------------------------------------------------------------
+    @property
+    def head_count(self) -> int:
+        return max(self.size or 0, len(self.members))
+
+    def can_quote(self) -> bool:
+        return self.head_count > 0
+
+    def unknown_members(self) -> int:
+        return max(0, (self.size or 0) - len(self.members))
+
+    def assumptions(self) -> list[str]:
+        """Keys of the assumptions a quote built now rests on (texts live in the catalog)."""
+        out = []
+        if self.unknown_members() > 0 or any(m.age is None for m in self.members):
+            out.append("adults_household_line")
+        if self.months is None:
+            out.append("months_12")
+        if self.province_slug is None:
+            out.append("national_only")
+        return out
+
+    def quote_request(self, today: date) -> dict:
+        """The request the policy engine reads (same shape as `python -m policies quote`)."""
+        members = [m.to_request(default_age=30) for m in self.members]
+        members += [{"age": 30, "groups": []} for _ in range(self.unknown_members())]
+        for m in members:
+            m["groups"] = sorted(set(m["groups"]) | set(self.household_groups) - {"household"})
+        return {
+            "date": today.isoformat(),
+            "province": self.province_slug,
+            "months": self.months or 12,
+            "members": members,
+        }
+
+    def to_dict(self) -> dict:
+        return {
+            "size": self.size,
+            "members": [m.__dict__ for m in self.members],
+            "household_groups": self.household_groups,
+            "months": self.months,
+            "location_text": self.location_text,
+            "commune_id": self.commune_id,
+            "commune_name": self.commune_name,
+            "province_slug": self.province_slug,
+            "province_name": self.province_name,
+        }
+
+
+def _ints(values: list | None) -> list[int | None]:
+    out: list[int | None] = []
+    for v in values or []:
+        try:
+            out.append(int(str(v).strip()))
+        except ValueError:
+            out.append(None)
+    return out

@@ -1,0 +1,60 @@
+"""The household facts a conversation builds up from NLU entities."""
+
+from datetime import date
+
+from bot.citizen.facts import Household
+
+TODAY = date(2026, 11, 25)
+
+
+def test_size_months_and_place_from_one_message():
+    hh = Household()
+    rejected = hh.merge(
+        {"household_size": ["4"], "months": ["12"], "location": ["Hai Phong"]}, TODAY
+    )
+    assert rejected == []
+    assert (hh.size, hh.months, hh.location_text) == (4, 12, "Hai Phong")
+    req = hh.quote_request(TODAY)
+    assert req["months"] == 12
+    assert len(req["members"]) == 4
+    assert all(m["groups"] == [] for m in req["members"])
+
+
+def test_one_age_takes_every_personal_group_and_household_groups_apply_to_all():
+    hh = Household(size=3)
+    hh.merge({"age": [67], "beneficiary_group": ["elderly_no_pension", "near_poor"]}, TODAY)
+    req = hh.quote_request(TODAY)
+    assert req["members"][0] == {"age": 67, "groups": ["elderly_no_pension", "near_poor"]}
+    # the near-poor household status covers the two members we know nothing else about
+    assert [m["groups"] for m in req["members"][1:]] == [["near_poor"], ["near_poor"]]
+
+
+def test_birth_year_becomes_age_and_absurd_values_are_rejected():
+    hh = Household()
+    rejected = hh.merge({"birth_year": ["1958"], "age": ["250"], "months": ["7"]}, TODAY)
+    assert sorted(rejected) == ["age", "months"]
+    assert [m.age for m in hh.members] == [68]
+    assert hh.months is None
+
+
+def test_household_size_grows_to_the_people_named():
+    hh = Household(size=1)
+    hh.merge({"age": ["40", "12"]}, TODAY)
+    assert hh.head_count == 2
+    assert hh.unknown_members() == 0
+
+
+def test_assumptions_are_stated_until_facts_arrive():
+    hh = Household(size=2)
+    assert set(hh.assumptions()) == {"adults_household_line", "months_12", "national_only"}
+    hh.merge({"months": ["6"]}, TODAY)
+    hh.province_slug = "hai_phong"
+    assert hh.assumptions() == ["adults_household_line"]
+
+
+def test_group_without_age_is_a_person_of_unknown_age():
+    hh = Household()
+    hh.merge({"beneficiary_group": ["student"], "relation": ["child"]}, TODAY)
+    assert len(hh.members) == 1
+    assert hh.members[0].groups == ["student"] and hh.members[0].relation == "child"
+    assert hh.can_quote()
