@@ -52,6 +52,7 @@ QUESTION_INTENTS = (
 )
 PHONE_RE = re.compile(r"(?:\+?84|0)[\s.\-]?(\d[\s.\-]?){9}")
 NUMBER_RE = re.compile(r"\b(\d{1,3})\b")
+LOOKS_LIKE_PHONE = re.compile(r"(?:sđt|sdt|số|so)?[\s:]*[\d\s.+\-()]{4,}", re.IGNORECASE)
 
 
 # --- small helpers ---------------------------------------------------------------------------
@@ -416,7 +417,7 @@ async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def phone_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
     m = PHONE_RE.search(text)
     if not m:
-        if re.search(r"\d{6,}", text):
+        if LOOKS_LIKE_PHONE.fullmatch(text.strip()):
             _ = _t(update, context)
             await _say(update, _("Số điện thoại chưa đúng. Bạn gõ lại 10 số, ví dụ 0912345678."))
             return True
