@@ -11,7 +11,7 @@ NLU_INPUTS := config.yml $(shell find nlu/data nlu/components -type f \( -name '
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help run test setup lint fmt train nlu-eval nlu-compare db bench clean
+.PHONY: help run test setup lint fmt train nlu-eval nlu-compare db bench clean i18n
 
 help:
 	@echo "make run    set up what is missing, then start the bot (terminal chat without TELEGRAM_BOT_TOKEN)"
@@ -74,3 +74,10 @@ bench: setup
 
 clean:
 	rm -rf $(APP_VENV) $(NLU_VENV) models var
+
+# Re-extract the bot's Vietnamese msgids and merge them into the English catalog.
+i18n: $(APP_VENV)/.installed
+	$(APP_VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output -o bot/locales/messages.pot bot
+	@if [ -f bot/locales/en/LC_MESSAGES/messages.po ]; then \
+	  $(APP_VENV)/bin/pybabel update --no-fuzzy-matching -i bot/locales/messages.pot -d bot/locales -l en; \
+	else $(APP_VENV)/bin/pybabel init -i bot/locales/messages.pot -d bot/locales -l en; fi

@@ -84,9 +84,9 @@ def _place(c: Commune) -> PlaceView:
     return PlaceView(c.id, c.label, c.province.name, c.province.slug)
 
 
-def _find_places(s: Session, text: str) -> PlaceMatch:
+def _find_places(s: Session, text: str, province_hint: str | None) -> PlaceMatch:
     key = text.strip()
-    cands = db_places.find_communes(s, key, limit=8)
+    cands = db_places.find_communes(s, key, province_hint=province_hint, limit=8)
     exact = [c for c in cands if c.match == "exact"]
     province = db_places.find_province(s, key)
     if province is not None and not exact:
@@ -99,8 +99,8 @@ def _find_places(s: Session, text: str) -> PlaceMatch:
     return PlaceMatch(candidates=views)
 
 
-async def find_places(svc: Services, text: str) -> PlaceMatch:
-    return await svc.db.acall(_find_places, text[:200])
+async def find_places(svc: Services, text: str, province_hint: str | None = None) -> PlaceMatch:
+    return await svc.db.acall(_find_places, text[:200], province_hint)
 
 
 async def commune(svc: Services, commune_id: int) -> PlaceView | None:

@@ -249,8 +249,8 @@ async def deny(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def ask_cost(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     hh = _household(context)
     _ = _t(update, context)
-    if hh.location_text and hh.province_slug is None and hh.commune_id is None:
-        await _resolve_location(update, context, hh.location_text, then=ASK_SIZE)
+    if hh.location_text and await _resolve_location(update, context, "quote") != RESOLVED:
+        return
     if not hh.can_quote():
         _set_step(context, ASK_SIZE)
         rows = [[(str(n), f"size:{n}") for n in range(1, 6)], [(_("6 người trở lên"), "size:6")]]
@@ -280,8 +280,8 @@ async def send_quote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def ask_eligibility(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = _t(update, context)
     hh = _household(context)
-    if hh.location_text and hh.province_slug is None and hh.commune_id is None:
-        await _resolve_location(update, context, hh.location_text, then=None)
+    if hh.location_text and await _resolve_location(update, context, "eligibility") == CHOOSING:
+        return
     text = answers.eligibility(services(context).rules, hh, date.today(), _)
     await _say(
         update,
@@ -298,8 +298,8 @@ async def ask_eligibility(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def ask_where_to_buy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = _t(update, context)
     hh = _household(context)
-    if hh.location_text and hh.commune_id is None:
-        await _resolve_location(update, context, hh.location_text, then=None)
+    if hh.location_text and await _resolve_location(update, context, "where") == CHOOSING:
+        return
     agents = await store.agents_of(services(context), hh.commune_id) if hh.commune_id else []
     await _say(
         update,
@@ -347,7 +347,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     commune_id = hh.commune_id or person.commune_id
     if commune_id is None:
         context.chat_data["after_place"] = "subscribe"
-        _set_step(context, ASK_PLACE)
+        _set_step(context, ASK_COMMUNE)
         await _say(update, _("Bạn ở xã/phường nào? (ví dụ: phường Ái Quốc, Hải Phòng)"))
         return
     await store.subscribe(services(context), update.effective_user, commune_id)
@@ -436,14 +436,11 @@ async def _phone_received(update: Update, context: ContextTypes.DEFAULT_TYPE, ra
     hh.phone = phone
     await _say(update, _("Đã nhận số {phone}.").format(phone=phone), ReplyKeyboardRemove())
     if hh.commune_id is None:
-        if hh.location_text:
-            await _resolve_location(update, context, hh.location_text, then=ASK_COMMUNE)
-            if hh.commune_id is not None:
-                await save_lead(update, context)
+        if hh.location_text and await _resolve_location(update, context, "lead") != RESOLVED:
             return
-        _set_step(context, ASK_COMMUNE)
-        await _say(update, _("Bạn ở xã/phường nào? (ví dụ: phường Ái Quốc, Hải Phòng)"))
-        return
+        if hh.commune_id is None:
+            await _ask_commune(update, context, "lead")
+            return
     await save_lead(update, context)
 
 
@@ -477,58 +474,79 @@ async def save_lead(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # --- places ------------------------------------------------------------------------------------
-async def _resolve_location(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, then: str | None
-) -> bool:
-    """Resolve free text to a commune or province; ambiguity asks with buttons. True if resolved."""
+RESOLVED, CHOOSING, MISSING = "resolved", "choosing", "missing"
+NEEDS_COMMUNE = ("lead", "subscribe")  # continuations that need a commune, not just a province
+
+
+async def _ask_commune(update: Update, context: ContextTypes.DEFAULT_TYPE, then: str) -> None:
     _ = _t(update, context)
     hh = _household(context)
-    found = await store.find_places(services(context), text)
+    context.chat_data["after_place"] = then
+    _set_step(context, ASK_COMMUNE)
+    if hh.province_name:
+        text = _("Bạn ở xã/phường nào của {province}?").format(province=hh.province_name)
+    else:
+        text = _("Bạn ở xã/phường nào? (ví dụ: phường Ái Quốc, Hải Phòng)")
+    await _say(update, text)
+
+
+async def _resolve_location(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, then: str, text: str | None = None
+) -> str:
+    """Resolve the place in `text` (or the one the NLU found) to a commune or a province.
+
+    RESOLVED: the household knows its place. CHOOSING: we asked (buttons or a question) and
+    `then` names what to continue with once the person answers. MISSING: not found and said so.
+    """
+    _ = _t(update, context)
+    hh = _household(context)
+    text = text or hh.location_text or ""
     hh.location_text = None
+    hint = hh.province_name if then in NEEDS_COMMUNE else None
+    found = await store.find_places(services(context), text, hint)
     if found.commune is not None:
         hh.commune_id, hh.commune_name = found.commune.id, found.commune.label
         hh.province_slug, hh.province_name = found.commune.province_slug, found.commune.province
-        return True
+        return RESOLVED
     if found.candidates:
         context.chat_data["after_place"] = then
         rows = [[(c.label, f"place:{c.id}")] for c in found.candidates[:6]]
         rows.append([(_("Không có trong danh sách"), "place:none")])
         await _say(update, _("Bạn ở đâu trong các nơi sau?"), _kb(rows))
-        return False
+        return CHOOSING
     if found.province is not None:
         hh.province_slug, hh.province_name = found.province.slug, found.province.name
-        return then not in (ASK_COMMUNE,)
+        if then in NEEDS_COMMUNE:
+            await _ask_commune(update, context, then)
+            return CHOOSING
+        return RESOLVED
     await _say(
         update,
         _(
             "Mình không tìm thấy “{text}”. Bạn ghi tên xã/phường và tỉnh, ví dụ “xã An Lão, Hải Phòng”."
         ).format(text=text[:60]),
+        _kb([[(_("Bỏ qua"), "quote:now")]]) if then == "quote" else None,
     )
-    _set_step(context, then or ASK_PLACE)
-    return False
+    if then in ("quote", *NEEDS_COMMUNE):
+        context.chat_data["after_place"] = then
+        _set_step(context, ASK_COMMUNE if then in NEEDS_COMMUNE else ASK_PLACE)
+        return CHOOSING
+    return MISSING
 
 
 async def place_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
-    """While waiting for a place, the whole message is a place name unless it asks something."""
-    step = context.chat_data.get("step")
-    resolved = await _resolve_location(update, context, text, then=step)
-    if resolved:
-        await _after_place(update, context, step)
+    """While waiting for a place, the whole message is a place name."""
+    then = context.chat_data.get("after_place") or "quote"
+    if await _resolve_location(update, context, then, text) == RESOLVED:
+        await _continue(update, context)
     return True
 
 
-async def _after_place(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, step: str | None
-) -> None:
-    after = context.chat_data.pop("after_place", None)
-    if step == ASK_COMMUNE or after == ASK_COMMUNE:
-        await save_lead(update, context)
-    elif after == "subscribe":
-        await subscribe(update, context)
-    elif _household(context).can_quote():
-        await send_quote(update, context)
-    else:
-        await ask_cost(update, context)
+async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Carry on with what the person was doing when we asked for their place."""
+    then = context.chat_data.pop("after_place", None) or "quote"
+    _set_step(context, IDLE)
+    await CONTINUATIONS[then](update, context)
 
 
 async def size_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
@@ -568,8 +586,8 @@ async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value:
 
 
 async def size_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
-    _household(context).size = int(value)
     hh = _household(context)
+    hh.size = max(int(value), len(hh.members))
     if hh.province_slug is None and hh.commune_id is None:
         _ = _t(update, context)
         _set_step(context, ASK_PLACE)
@@ -606,9 +624,9 @@ async def quote_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value
 async def place_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
     _ = _t(update, context)
     hh = _household(context)
-    step = context.chat_data.get("step")
     if value == "none":
-        _set_step(context, step or ASK_PLACE)
+        needs_commune = context.chat_data.get("after_place") in NEEDS_COMMUNE
+        _set_step(context, ASK_COMMUNE if needs_commune else ASK_PLACE)
         await _say(update, _("Bạn ghi rõ tên xã/phường và tỉnh giúp mình nhé."))
         return
     commune = await store.commune(services(context), int(value))
@@ -617,7 +635,7 @@ async def place_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value
         return
     hh.commune_id, hh.commune_name = commune.id, commune.label
     hh.province_slug, hh.province_name = commune.province_slug, commune.province
-    await _after_place(update, context, step)
+    await _continue(update, context)
 
 
 async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
@@ -730,9 +748,8 @@ async def inform(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Bare facts: continue the quote if we have enough, else ask what they want."""
     _ = _t(update, context)
     hh = _household(context)
-    if hh.location_text and hh.province_slug is None and hh.commune_id is None:
-        if not await _resolve_location(update, context, hh.location_text, then=None):
-            return
+    if hh.location_text and await _resolve_location(update, context, "quote") != RESOLVED:
+        return
     if hh.can_quote():
         await send_quote(update, context)
     else:
@@ -740,5 +757,14 @@ async def inform(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 INTENT_HANDLERS["inform"] = inform
+
+
+CONTINUATIONS = {
+    "quote": ask_cost,
+    "lead": save_lead,
+    "subscribe": subscribe,
+    "eligibility": ask_eligibility,
+    "where": ask_where_to_buy,
+}
 
 BUTTON_PATTERN = r"^(" + "|".join(BUTTON_HANDLERS) + "):"

@@ -60,3 +60,47 @@ async def test_consent_by_typing_yes_and_phone_validation(fake_stack, fake_nlu):
         await client.send_text(LAN, "0123 456")
         [bad] = await client.wait_for(LAN, timeout=10)
         assert "chưa đúng" in bad["text"]
+
+
+async def test_lead_with_only_a_province_asks_for_the_commune_within_it(fake_stack, fake_nlu):
+    fake_nlu.teach("goi lai cho toi, nha o hai phong", "request_contact", location="hai phong")
+    async with fake_stack() as (stack, client):
+        await client.send_text(LAN, "goi lai cho toi, nha o hai phong")
+        await client.wait_for(LAN, timeout=10)
+        await client.press(LAN, "✅ Đồng ý chia sẻ")
+        await client.wait_for(LAN, timeout=10)
+        await client.send_contact(LAN, "0912 345 678")
+        got, ask = await client.wait_for(LAN, count=2, timeout=10)
+        assert "0912345678" in got["text"]
+        assert "xã/phường nào của Thành phố Hải Phòng" in ask["text"]
+        await client.send_text(LAN, "ai quoc")
+        [done] = await client.wait_for(LAN, timeout=10)
+        assert "Đã ghi nhận yêu cầu" in done["text"] and "Phường Ái Quốc" in done["text"]
+
+
+async def test_ambiguous_place_in_an_eligibility_question_answers_after_the_choice(
+    fake_stack, fake_nlu
+):
+    fake_nlu.teach("q", "ask_eligibility", age=70, location="Tân Hòa")
+    async with fake_stack() as (_, client):
+        await client.send_text(LAN, "q")
+        [choice] = await client.wait_for(LAN, timeout=10)
+        assert "trong các nơi sau" in choice["text"]
+        hp = [b for b in choice["buttons"] if "Hải Phòng" in b]
+        label = hp[0] if hp else choice["buttons"][0]
+        await client.press(LAN, label)
+        [answer] = await client.wait_for(LAN, timeout=10)
+        assert "Người 70 tuổi" in answer["text"]
+
+
+async def test_contact_shared_outside_the_lead_flow_is_not_stored(fake_stack):
+    async with fake_stack() as (stack, client):
+        await client.send_contact(LAN, "0912345678")
+        [reply] = await client.wait_for(LAN, timeout=10)
+        assert "chỉ nhận số điện thoại" in reply["text"]
+        from sqlalchemy import func, select
+
+        from db.models import Lead
+
+        with stack.database.factory() as s:
+            assert s.scalar(select(func.count()).select_from(Lead)) == 0
