@@ -6,6 +6,8 @@ what is still missing and what request to send to the policy engine.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,6 +16,20 @@ HOUSEHOLD_GROUPS = frozenset({"poor", "near_poor", "farm_avg_income", "household
 MAX_HOUSEHOLD = 20
 MAX_AGE = 120
 VALID_MONTHS = (3, 6, 12)
+ELDERLY_FROM = 60
+# "không có lương hưu", "ko luong huu", "chưa có trợ cấp": said of an older person, it places them
+# in elderly_no_pension, which the NLU only tags when the group is named ("người cao tuổi ...").
+NO_PENSION = re.compile(r"\b(khong|ko|k|hong|hok|chua)( co| duoc| huong)? (luong huu|tro cap)")
+
+
+# The NLU drops impossible ages; the person still deserves to hear why their age was not used.
+AGE_IN_TEXT = re.compile(r"\b(\d{1,4})\s*(tuoi|t)\b")
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free text (đ → d) for matching what people type either way."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 @dataclass
@@ -40,9 +56,10 @@ class Household:
     phone: str | None = None
 
     # --- merging what a message said -------------------------------------------------------
-    def merge(self, entities: dict[str, list], today: date) -> list[str]:
+    def merge(self, entities: dict[str, list], today: date, text: str = "") -> list[str]:
         """Fold one message's entities in; returns the names of facts that were rejected."""
         rejected: list[str] = []
+        known = len(self.members)
         sizes = [v for v in _ints(entities.get("household_size")) if v is not None]
         if sizes:
             if 1 <= sizes[0] <= MAX_HOUSEHOLD:
@@ -61,7 +78,8 @@ class Household:
             for y in _ints(entities.get("birth_year"))
             if y and 1900 < y <= today.year
         ]
-        if any(not 0 <= a <= MAX_AGE for a in ages):
+        said = [int(m.group(1)) for m in AGE_IN_TEXT.finditer(fold(text))]
+        if any(not 0 <= a <= MAX_AGE for a in ages + said):
             rejected.append("age")
             ages = [a for a in ages if 0 <= a <= MAX_AGE]
         groups = [str(g) for g in entities.get("beneficiary_group") or []]
@@ -71,6 +89,10 @@ class Household:
             self.location_text = str(entities["location"][0])
         if entities.get("phone"):
             self.phone = str(entities["phone"][0])
+        if NO_PENSION.search(fold(text)):
+            for m in self.members[known:]:
+                if m.age is not None and m.age >= ELDERLY_FROM and not m.groups:
+                    m.groups.append("elderly_no_pension")
         return rejected
 
     def _merge_people(self, ages: list[int], groups: list[str], relations: list[str]) -> None:

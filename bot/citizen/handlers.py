@@ -150,7 +150,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def route(update: Update, context: ContextTypes.DEFAULT_TYPE, parsed: NluResult) -> None:
     """Send a parsed message to the handler of its intent; low confidence offers two topics."""
     hh = _household(context)
-    rejected = hh.merge({e.entity: parsed.values(e.entity) for e in parsed.entities}, date.today())
+    rejected = hh.merge(
+        {e.entity: parsed.values(e.entity) for e in parsed.entities}, date.today(), parsed.text
+    )
     if rejected:
         await _say(update, _rejected_text(_t(update, context), rejected))
     if parsed.intent is None:

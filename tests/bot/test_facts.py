@@ -58,3 +58,17 @@ def test_group_without_age_is_a_person_of_unknown_age():
     assert len(hh.members) == 1
     assert hh.members[0].groups == ["student"] and hh.members[0].relation == "child"
     assert hh.can_quote()
+
+
+def test_no_pension_said_of_an_older_person_places_them_in_the_elderly_group():
+    hh = Household()
+    hh.merge({"age": ["66"], "relation": ["parent"]}, TODAY, "mẹ 66 tuổi không có lương hưu")
+    hh.merge({"age": ["35"]}, TODAY, "tôi 35 tuổi ko luong huu")
+    assert [m.groups for m in hh.members] == [["elderly_no_pension"], []]
+
+
+def test_an_impossible_age_in_the_text_is_reported_even_if_the_nlu_dropped_it():
+    hh = Household()
+    assert hh.merge({}, TODAY, "tôi 250 tuổi thì đóng bao nhiêu") == ["age"]
+    assert hh.members == []
+    assert hh.merge({"age": [70]}, TODAY, "bà 70 tuổi") == []
