@@ -98,7 +98,11 @@ def quote_household(rules, hh: Household, today: date, _: Gettext) -> QuoteAnswe
         )
     )
     if q.unconfirmed:
-        notes.append(_("Một số mức hỗ trợ tính theo thông tin hiện có, cần xác nhận lại."))
+        notes.append(
+            _(
+                "Một số số liệu (lương cơ sở, mức hỗ trợ) tính theo thông tin hiện có, cần xác nhận lại."
+            )
+        )
     lines.append("")
     lines.extend(f"<i>{html.escape(n)}</i>" for n in notes)
     data = {
@@ -125,7 +129,10 @@ def _line_text(m, _: Gettext) -> str:
 
 
 def _pct(value) -> str:
-    return f"{value:f}".rstrip("0").rstrip(".") if value is not None else "?"
+    if value is None:
+        return "?"
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def quote_basis(rules, quote_data: dict | None, locale: str) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import yaml
 
 from bot.config import Settings
-from bot.sandbox.client import SandboxClient
+from bot.sandbox.client import SandboxClient, SandboxError
 from bot.stack import Stack, grant_roles
 
 PRINTED_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText",
@@ -121,5 +121,9 @@ def main(path: str) -> int:
     except (OSError, yaml.YAMLError, ScenarioError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    asyncio.run(run_scenario(scenario, out=sys.stdout))
+    try:
+        asyncio.run(run_scenario(scenario, out=sys.stdout))
+    except SandboxError as e:  # a step the conversation did not allow, e.g. a missing button
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     return 0

@@ -399,7 +399,13 @@ class SandboxState:
                 for row in chat.reply_keyboard.get("keyboard", [])
                 for b in row
             ]
-        matchers = [lambda a, b: a == b, lambda a, b: a.casefold().strip() == b.casefold().strip()]
+        # exact, then case-insensitive, then a label that contains the words ("Đồng ý" presses
+        # "✅ Đồng ý chia sẻ"), as a person reads a button by its words rather than its emoji
+        matchers = [
+            lambda a, b: a == b,
+            lambda a, b: a.casefold().strip() == b.casefold().strip(),
+            lambda a, b: b.casefold().strip() in a.casefold(),
+        ]
         for same in matchers:
             for msg in bot_messages:
                 for row in msg.get("reply_markup", {}).get("inline_keyboard", []):

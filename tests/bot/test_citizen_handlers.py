@@ -104,3 +104,12 @@ async def test_contact_shared_outside_the_lead_flow_is_not_stored(fake_stack):
 
         with stack.database.factory() as s:
             assert s.scalar(select(func.count()).select_from(Lead)) == 0
+
+
+async def test_household_ranks_show_their_ladder_percent(fake_stack, fake_nlu):
+    fake_nlu.teach("q", "ask_cost", household_size=5)
+    async with fake_stack() as (_, client):
+        await client.send_text(LAN, "q")
+        [reply] = await client.wait_for(LAN, timeout=10)
+        for rank, pct in ((1, 100), (2, 70), (3, 60), (4, 50), (5, 40)):
+            assert f"người thứ {rank} ({pct}% mức đóng)" in reply["text"]
