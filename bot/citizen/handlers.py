@@ -270,7 +270,7 @@ async def send_quote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     context.chat_data["last_quote"] = quote.data
     _set_step(context, IDLE)
     rows = [
-        [(_("🔁 3 tháng"), "months:3"), (_("6 tháng"), "months:6"), (_("12 tháng"), "months:12")],
+        [(_("3 tháng"), "months:3"), (_("6 tháng"), "months:6"), (_("12 tháng"), "months:12")],
         [(_("📞 Nhờ cán bộ liên hệ"), "menu:request_contact")],
         [(_("📜 Xem căn cứ"), "basis:quote"), (_("🧮 Tính lại"), "quote:reset")],
     ]
