@@ -19,6 +19,15 @@ def _env_int(name: str, default: int) -> int:
     return int(raw) if raw not in (None, "") else default
 
 
+def _env_hours(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """QUIET_HOURS=21-7 (local hours, start-end); equal hours mean no quiet time."""
+    raw = os.environ.get(name)
+    if not raw:
+        return default
+    start, _sep, end = raw.partition("-")
+    return int(start), int(end)
+
+
 @dataclass(frozen=True)
 class Settings:
     telegram_token: str | None = None
@@ -41,7 +50,32 @@ class Settings:
     lead_claimed_release_h: float = 72.0
     quiet_hours: tuple[int, int] = (21, 7)
     timezone: str = "Asia/Ho_Chi_Minh"
+    # How often the follow-up scanner reads the database (notifications, reminders, renewals).
+    lead_scan_interval_s: float = 30.0
+    # First scan after start-up (lets polling start first); it sends what a restart left over.
+    lead_scan_first_s: float = 2.0
+    # A notification claimed but not confirmed sent after this long is retried (crashed worker).
+    lead_send_stale_s: float = 120.0
+    # Card renewal reminders: days before the card's end; default card length when not given.
+    renewal_remind_days: tuple[int, ...] = (30, 7)
+    renewal_default_months: int = 12
     admin_ids: frozenset[int] = field(default_factory=frozenset)
+    # Broadcast delivery (issue 8): own pacing under Telegram's ~30 msg/s, leaving room for
+    # replies to citizens; per chat at most one message per broadcast_per_chat_s.
+    broadcast_rate: float = 25.0
+    broadcast_burst: float = 2.0
+    broadcast_per_chat_s: float = 1.0
+    broadcast_concurrency: int = 8
+    broadcast_max_attempts: int = 5
+    broadcast_backoff_max_s: float = 60.0
+    broadcast_poll_s: float = 10.0
+    broadcast_progress_s: float = 3.0
+    # After a crash, deliveries whose outcome is unknown are not re-sent (at-most-once) unless
+    # this is set (at-least-once: a recipient may get a second copy).
+    broadcast_resend_unknown: bool = False
+    # Weekly cadre report: Python weekday (0 = Monday; 2 = Wednesday) and local time.
+    cadre_report_weekday: int = 2
+    cadre_report_time: str = "09:00"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,5 +95,21 @@ class Settings:
             lead_unclaimed_escalate_min=_env_float("LEAD_UNCLAIMED_ESCALATE_MIN", 120.0),
             lead_claimed_remind_h=_env_float("LEAD_CLAIMED_REMIND_H", 24.0),
             lead_claimed_release_h=_env_float("LEAD_CLAIMED_RELEASE_H", 72.0),
+            quiet_hours=_env_hours("QUIET_HOURS", cls.quiet_hours),
+            timezone=os.environ.get("BHYT_TIMEZONE") or cls.timezone,
+            lead_scan_interval_s=_env_float("LEAD_SCAN_INTERVAL_S", cls.lead_scan_interval_s),
+            lead_send_stale_s=_env_float("LEAD_SEND_STALE_S", cls.lead_send_stale_s),
+            renewal_default_months=_env_int("RENEWAL_DEFAULT_MONTHS", cls.renewal_default_months),
             admin_ids=frozenset(int(x) for x in admins.replace(",", " ").split() if x.isdigit()),
+            broadcast_rate=_env_float("BROADCAST_RATE", cls.broadcast_rate),
+            broadcast_burst=_env_float("BROADCAST_BURST", cls.broadcast_burst),
+            broadcast_per_chat_s=_env_float("BROADCAST_PER_CHAT_S", cls.broadcast_per_chat_s),
+            broadcast_concurrency=_env_int("BROADCAST_CONCURRENCY", cls.broadcast_concurrency),
+            broadcast_max_attempts=_env_int("BROADCAST_MAX_ATTEMPTS", cls.broadcast_max_attempts),
+            broadcast_poll_s=_env_float("BROADCAST_POLL_S", cls.broadcast_poll_s),
+            broadcast_progress_s=_env_float("BROADCAST_PROGRESS_S", cls.broadcast_progress_s),
+            broadcast_resend_unknown=os.environ.get("BROADCAST_RESEND_UNKNOWN", "")
+            in ("1", "true"),
+            cadre_report_weekday=_env_int("CADRE_REPORT_WEEKDAY", cls.cadre_report_weekday),
+            cadre_report_time=os.environ.get("CADRE_REPORT_TIME") or cls.cadre_report_time,
         )

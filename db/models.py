@@ -281,3 +281,65 @@ class ConversationTurn(Base):
     intent: Mapped[str | None] = mapped_column(String(80))
     confidence: Mapped[float | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+# --- lead follow-up (agents) -----------------------------------------------------------------
+
+NOTIFICATION_KINDS = (
+    "offer",
+    "remind",
+    "escalate",
+    "owner_remind",
+    "released",
+    "citizen_claimed",
+)
+RENEWAL_KINDS = ("month", "week")
+
+
+class LeadNotification(Base):
+    """One message about a lead to one person, claimed (inserted) before it is sent.
+
+    The unique key makes sending idempotent across workers and restarts: whoever inserts the
+    row sends the message. `round` counts claims: a released lead is offered again (round+1).
+    """
+
+    __tablename__ = "lead_notifications"
+    __table_args__ = (
+        UniqueConstraint("lead_id", "kind", "round", "chat_id"),
+        CheckConstraint(_in("kind", NOTIFICATION_KINDS), name="kind"),
+        Index("ix_lead_notifications_pending", "sent_at", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))
+    round: Mapped[int] = mapped_column(default=1)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    claimed_at: Mapped[datetime] = mapped_column(default=utcnow)  # a worker took the sending
+    sent_at: Mapped[datetime | None]
+    skipped_at: Mapped[datetime | None]  # the agent pressed "Bỏ qua"
+    closed_at: Mapped[datetime | None]  # edited after the lead was taken
+
+
+class RenewalReminder(Base):
+    """A reminder to renew a card before it ends, for the citizen and the owning agent."""
+
+    __tablename__ = "renewal_reminders"
+    __table_args__ = (
+        UniqueConstraint("lead_id", "kind"),
+        CheckConstraint(_in("kind", RENEWAL_KINDS), name="kind"),
+        Index("ix_renewal_reminders_due", "sent_at", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # month / week ahead of card_end
+    card_end: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
