@@ -1,0 +1,1 @@
+"""Vietnamese NLU: Rasa training data, custom components, evaluation and the HTTP client."""

@@ -1,0 +1,180 @@
+"""Async HTTP client for the Rasa NLU server (`rasa run --enable-api`). App venv; no rasa import."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+# Entities whose contract value is an integer (see /work/shared/nlu-spec.md).
+INTEGER_ENTITIES = frozenset({"age", "birth_year", "household_size", "months"})
+
+
+class NluUnavailable(RuntimeError):
+    """The NLU server is down, too slow, or failing (5xx / unparsable answer)."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    entity: str
+    value: Any
+    start: int | None = None
+    end: int | None = None
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class NluResult:
+    text: str
+    intent: str | None  # None when the top intent is below the threshold: "not understood"
+    confidence: float
+    ranking: list[tuple[str, float]] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+
+    def first(self, entity_name: str) -> Any | None:
+        """Value of the first entity of that type, or None."""
+        for ent in self.entities:
+            if ent.entity == entity_name:
+                return ent.value
+        return None
+
+    def values(self, entity_name: str) -> list[Any]:
+        return [ent.value for ent in self.entities if ent.entity == entity_name]
+
+
+def _to_int(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        digits = value.strip()
+        if digits.isdigit():
+            return int(digits)
+    return value  # leave anything else untouched: the caller validates
+
+
+def parse_response(text: str, data: dict[str, Any], threshold: float) -> NluResult:
+    """Turn a /model/parse JSON answer into an NluResult (pure; tested without a server)."""
+    intent_data = data.get("intent") or {}
+    name = intent_data.get("name")
+    confidence = float(intent_data.get("confidence") or 0.0)
+    ranking = [
+        (str(item["name"]), float(item.get("confidence") or 0.0))
+        for item in data.get("intent_ranking") or []
+        if item.get("name")
+    ]
+    entities = []
+    for ent in data.get("entities") or []:
+        kind = ent.get("entity")
+        if not kind:
+            continue
+        value = ent.get("value")
+        if kind in INTEGER_ENTITIES:
+            value = _to_int(value)
+        conf = ent.get("confidence_entity", ent.get("confidence"))
+        entities.append(
+            Entity(
+                entity=str(kind),
+                value=value,
+                start=ent.get("start"),
+                end=ent.get("end"),
+                confidence=None if conf is None else float(conf),
+            )
+        )
+    understood = bool(name) and name != "nlu_fallback" and confidence >= threshold
+    return NluResult(
+        text=data.get("text", text),
+        intent=name if understood else None,
+        confidence=confidence,
+        ranking=ranking,
+        entities=entities,
+    )
+
+
+class NluClient:
+    """One pooled AsyncClient per NluClient (created lazily in the running loop; `aclose()` it)."""
+
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:5005",
+        timeout: float = 2.0,
+        threshold: float = 0.45,
+        *,
+        retries: int = 1,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.threshold = threshold
+        self.retries = retries
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None or self._client.is_closed:
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url,
+                timeout=self.timeout,
+                transport=self._transport,
+                limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def __aenter__(self) -> NluClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def parse(self, text: str) -> NluResult:
+        """POST /model/parse; one retry on connection errors and timeouts."""
+        last_error: Exception | None = None
+        for _attempt in range(self.retries + 1):
+            try:
+                response = await self._http().post("/model/parse", json={"text": text})
+            except (httpx.TimeoutException, httpx.TransportError) as exc:
+                last_error = exc
+                continue
+            if response.status_code >= 500:
+                raise NluUnavailable(f"NLU server error {response.status_code}")
+            if response.status_code != 200:
+                raise NluUnavailable(f"NLU server answered {response.status_code}")
+            try:
+                data = response.json()
+            except ValueError as exc:
+                raise NluUnavailable("NLU server sent invalid JSON") from exc
+            return parse_response(text, data, self.threshold)
+        raise NluUnavailable(f"NLU server unreachable: {last_error!r}") from last_error
+
+    async def is_ready(self) -> bool:
+        try:
+            response = await self._http().get("/status")
+        except httpx.HTTPError:
+            return False
+        if response.status_code != 200:
+            return False
+        try:
+            return bool(response.json().get("model_id") or response.json().get("model_file"))
+        except ValueError:
+            return False
+
+    async def wait_ready(self, timeout: float = 120.0, interval: float = 0.5) -> bool:
+        """Poll GET /status until a model is loaded; False if it never was within `timeout`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if await self.is_ready():
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(interval)

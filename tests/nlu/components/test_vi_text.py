@@ -1,0 +1,172 @@
+"""Pure normalisation helpers (no rasa needed: runs in both venvs)."""
+
+import unicodedata
+
+import pytest
+
+from nlu.components import vi_text as vt
+
+
+def test_strip_accents_handles_d_and_nfd_input():
+    assert vt.strip_accents("Bảo hiểm y tế Đà Nẵng") == "Bao hiem y te Da Nang"
+    decomposed = unicodedata.normalize("NFD", "cận nghèo")
+    assert vt.strip_accents(decomposed) == "can ngheo"
+    assert vt.has_diacritics("bảo hiểm") and not vt.has_diacritics("bao hiem")
+    assert vt.has_diacritics("đi")
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [
+        ("ko", "khong"),
+        ("Không", "khong"),
+        ("k", "khong"),
+        ("dc", "duoc"),
+        ("đc", "duoc"),
+        ("bn", "bao nhieu"),
+        ("ntn", "nhu the nao"),
+        ("mk", "minh"),
+        ("BHYT", "bao hiem y te"),
+        ("hgđ", "ho gia dinh"),
+        ("sv", "sinh vien"),
+        ("hs", "hoc sinh"),
+        ("ko?", "khong"),
+        ("Hải", "hai"),
+    ],
+)
+def test_normalize_token_expands_teencode(token, expected):
+    assert vt.normalize_token(token) == expected
+
+
+def test_accented_and_plain_text_share_the_normalised_view():
+    assert vt.normalize_text("bảo hiểm y tế bao nhiêu") == vt.normalize_text("bhyt bn")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("4", 4), ("bốn", 4), ("bon", 4), ("năm", 5), ("mười hai", 12), ("hai mươi lăm", 25)],
+)
+def test_parse_int_digits_and_words(text, expected):
+    assert vt.parse_int(text) == expected
+
+
+def test_parse_int_rejects_non_numbers():
+    assert vt.parse_int("người") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 năm", 12),
+        ("1 nam", 12),
+        ("một năm", 12),
+        ("12 tháng", 12),
+        ("nửa năm", 6),
+        ("6 thang", 6),
+        ("3 thang", 3),
+        ("quý", 3),
+        ("12", 12),
+        ("5 tháng", None),
+        ("ba", None),
+    ],
+)
+def test_normalize_months(text, expected):
+    assert vt.normalize_months(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0912345678", "0912345678"),
+        ("0912 345 678", "0912345678"),
+        ("0912.345.678", "0912345678"),
+        ("+84912345678", "0912345678"),
+        ("84 912 345 678", "0912345678"),
+        ("+84 (0)912345678", None),
+        ("12345", None),
+        ("0212345678", None),
+    ],
+)
+def test_normalize_phone(text, expected):
+    assert vt.normalize_phone(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hộ cận nghèo", "near_poor"),
+        ("ho can ngheo", "near_poor"),
+        ("hộ CN", "near_poor"),
+        ("near_poor", "near_poor"),
+        ("hộ nghèo", "poor"),
+        ("hs", "student"),
+        ("sv", "student"),
+        ("sinh viên", "student"),
+        ("người khuyết tật", "disabled"),
+        ("cựu chiến binh", "meritorious"),
+        ("trẻ dưới 6 tuổi", "child_under_6"),
+        ("người cao tuổi không có lương hưu", "elderly_no_pension"),
+        ("hưởng lương hưu", "pensioner"),
+        ("hưởng trợ cấp xã hội hàng tháng", "social_pension"),
+        ("hộ gia đình", "household"),
+        ("hgđ", "household"),
+        ("dân tộc thiểu số", "ethnic_minority_hardship"),
+        ("hội viên hội người mù", "blind_association"),
+        ("thu gom rác", "waste_collector"),
+        ("đảng viên 40 năm tuổi đảng", "party_member_40y"),
+        ("có hợp đồng lao động", "employee"),
+        ("nhiễm HIV", "hiv"),
+        ("hộ làm nông có mức sống trung bình", "farm_avg_income"),
+        ("xe máy", None),
+    ],
+)
+def test_normalize_group(text, expected):
+    assert vt.normalize_group(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mẹ", "parent"),
+        ("bố", "parent"),
+        ("ba", "parent"),
+        ("bà", "grandparent"),
+        ("bà nội", "grandparent"),
+        ("ông ngoại", "grandparent"),
+        ("con", "child"),
+        ("vợ", "spouse"),
+        ("ông xã", "spouse"),
+        ("cả nhà", "household"),
+        ("bản thân", "self"),
+        ("hàng xóm", None),
+    ],
+)
+def test_normalize_relation(text, expected):
+    assert vt.normalize_relation(text) == expected
+
+
+def test_normalize_entity_value_prefers_synonym_value_then_text():
+    assert vt.normalize_entity_value("beneficiary_group", "near_poor", "hộ CN") == "near_poor"
+    assert vt.normalize_entity_value("months", "1 nam", "1 nam") == 12
+    assert vt.normalize_entity_value("age", "sáu mươi", "65") == 60
+    assert vt.normalize_entity_value("age", "tuổi", "65") == 65
+    assert vt.normalize_entity_value("birth_year", "58", "58") == 1958
+    assert vt.normalize_entity_value("age", "abc", "abc") is None
+    assert vt.normalize_entity_value("location", "phường Ái Quốc, ", None) == "phường Ái Quốc"
+    assert vt.normalize_entity_value("location", "ha noi", "Hà Nội") == "Hà Nội"
+
+
+def test_regex_entities_offsets_point_into_original_text():
+    text = "Nhà tôi có 4 người, mẹ 65 tuổi, mua 1 năm, gọi 0912 345 678"
+    found = {e["entity"]: e for e in vt.regex_entities(text)}
+    assert found["household_size"]["value"] == 4
+    assert text[found["household_size"]["start"] : found["household_size"]["end"]] == "4"
+    assert found["age"]["value"] == 65
+    assert "months" not in found  # periods are left to the model (lapses look the same)
+    assert found["phone"]["value"] == "0912345678"
+    assert found["phone"]["text"] == "0912 345 678"
+
+
+def test_regex_entities_without_diacritics_and_word_numbers():
+    found = {e["entity"]: e["value"] for e in vt.regex_entities("nha minh co bon nguoi")}
+    assert found == {"household_size": 4}

@@ -1,0 +1,179 @@
+"""NluClient against fake servers (app venv; never imports rasa)."""
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from aiohttp import web
+
+from nlu.client import Entity, NluClient, NluResult, NluUnavailable, parse_response
+
+
+def rasa_answer(text, intent="ask_cost", confidence=0.93, entities=()):
+    return {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [
+            {"name": intent, "confidence": confidence},
+            {"name": "inform", "confidence": round(1 - confidence, 3)},
+        ],
+        "entities": list(entities),
+    }
+
+
+def mock_client(handler, **kwargs):
+    return NluClient("http://nlu.test", transport=httpx.MockTransport(handler), **kwargs)
+
+
+async def test_parse_maps_intent_ranking_and_entities():
+    entities = [
+        {"entity": "household_size", "value": "4", "start": 8, "end": 9, "confidence_entity": 0.99},
+        {"entity": "months", "value": 12, "start": 30, "end": 35},
+        {"entity": "phone", "value": "0912345678", "start": 40, "end": 50},
+        {"entity": "location", "value": "Hai Phong", "start": 17, "end": 26},
+    ]
+    seen = []
+
+    def handler(request):
+        seen.append((request.method, request.url.path, json.loads(request.content)))
+        return httpx.Response(200, json=rasa_answer("nha toi 4 nguoi", entities=entities))
+
+    async with mock_client(handler) as client:
+        result = await client.parse("nha toi 4 nguoi")
+    assert seen == [("POST", "/model/parse", {"text": "nha toi 4 nguoi"})]
+    assert isinstance(result, NluResult)
+    assert result.intent == "ask_cost"
+    assert result.ranking[0] == ("ask_cost", 0.93)
+    assert result.first("household_size") == 4  # "4" -> int per contract
+    assert result.first("months") == 12
+    assert result.first("phone") == "0912345678"  # phones stay strings (leading 0)
+    assert result.values("location") == ["Hai Phong"]
+    assert result.first("age") is None
+    assert result.entities[0] == Entity("household_size", 4, 8, 9, 0.99)
+
+
+async def test_low_confidence_means_not_understood():
+    def handler(request):
+        return httpx.Response(200, json=rasa_answer("hmm", confidence=0.30))
+
+    async with mock_client(handler, threshold=0.45) as client:
+        result = await client.parse("hmm")
+    assert result.intent is None
+    assert result.confidence == pytest.approx(0.30)
+    assert result.ranking[0][0] == "ask_cost"  # the guess stays visible
+
+
+def test_nlu_fallback_intent_is_not_understood():
+    result = parse_response("x", rasa_answer("x", intent="nlu_fallback", confidence=0.9), 0.45)
+    assert result.intent is None
+
+
+async def test_connection_error_is_retried_once_then_succeeds():
+    calls = 0
+
+    def handler(request):
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json=rasa_answer("alo", intent="greet"))
+
+    async with mock_client(handler) as client:
+        result = await client.parse("alo")
+    assert calls == 2
+    assert result.intent == "greet"
+
+
+async def test_two_timeouts_raise_nlu_unavailable():
+    calls = 0
+
+    def handler(request):
+        nonlocal calls
+        calls += 1
+        raise httpx.ReadTimeout("slow", request=request)
+
+    async with mock_client(handler) as client:
+        with pytest.raises(NluUnavailable):
+            await client.parse("alo")
+    assert calls == 2  # one try + one retry
+
+
+async def test_5xx_raises_without_retry():
+    calls = 0
+
+    def handler(request):
+        nonlocal calls
+        calls += 1
+        return httpx.Response(500, json={"error": "boom"})
+
+    async with mock_client(handler) as client:
+        with pytest.raises(NluUnavailable, match="500"):
+            await client.parse("alo")
+    assert calls == 1
+
+
+async def test_invalid_json_raises():
+    async with mock_client(lambda r: httpx.Response(200, text="<html>")) as client:
+        with pytest.raises(NluUnavailable):
+            await client.parse("alo")
+
+
+@pytest.fixture
+async def slow_then_fast_server(unused_tcp_port):
+    """A real HTTP server: the first parse sleeps past the client timeout, the next is fast."""
+    state = {"calls": 0, "loaded": False}
+
+    async def parse(request):
+        state["calls"] += 1
+        body = await request.json()
+        if state["calls"] == 1:
+            await asyncio.sleep(1.0)
+        return web.json_response(rasa_answer(body["text"], intent="thank", confidence=0.8))
+
+    async def status(request):
+        state["loaded"] = state["loaded"] or state.get("polls", 0) >= 2
+        state["polls"] = state.get("polls", 0) + 1
+        return web.json_response({"model_id": "abc" if state["loaded"] else None})
+
+    app = web.Application()
+    app.router.add_post("/model/parse", parse)
+    app.router.add_get("/status", status)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", unused_tcp_port)
+    await site.start()
+    yield f"http://127.0.0.1:{unused_tcp_port}", state
+    await runner.cleanup()
+
+
+async def test_real_timeout_then_retry_succeeds(slow_then_fast_server):
+    url, state = slow_then_fast_server
+    async with NluClient(url, timeout=0.3) as client:
+        result = await client.parse("cam on")
+    assert state["calls"] == 2
+    assert result.intent == "thank"
+
+
+async def test_wait_ready_polls_until_model_loaded(slow_then_fast_server):
+    url, state = slow_then_fast_server
+    async with NluClient(url) as client:
+        assert await client.wait_ready(timeout=5, interval=0.01)
+    assert state["polls"] >= 3
+
+
+async def test_wait_ready_gives_up_when_server_is_down(unused_tcp_port):
+    async with NluClient(f"http://127.0.0.1:{unused_tcp_port}", timeout=0.2) as client:
+        assert not await client.wait_ready(timeout=0.3, interval=0.05)
+        with pytest.raises(NluUnavailable):
+            await client.parse("alo")
+
+
+async def test_client_is_pooled_and_closable():
+    client = mock_client(lambda r: httpx.Response(200, json=rasa_answer("a")))
+    await client.parse("a")
+    first = client._http()
+    await client.parse("b")
+    assert client._http() is first
+    await client.aclose()
+    assert first.is_closed
