@@ -83,13 +83,16 @@ class Household:
             rejected.append("age")
             ages = [a for a in ages if 0 <= a <= MAX_AGE]
         groups = [str(g) for g in entities.get("beneficiary_group") or []]
+        no_pension = bool(NO_PENSION.search(fold(text)))
+        if no_pension:  # the NLU may read "không có lương hưu" as the pensioner group
+            groups = [g for g in groups if g != "pensioner"]
         relations = [str(r) for r in entities.get("relation") or []]
         self._merge_people(ages, groups, relations)
         if entities.get("location"):
             self.location_text = str(entities["location"][0])
         if entities.get("phone"):
             self.phone = str(entities["phone"][0])
-        if NO_PENSION.search(fold(text)):
+        if no_pension:
             for m in self.members[known:]:
                 if m.age is not None and m.age >= ELDERLY_FROM and not m.groups:
                     m.groups.append("elderly_no_pension")
