@@ -35,6 +35,9 @@ class Settings:
     bot_api_base_url: str | None = None
     database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'bhyt.sqlite3'}"
     nlu_url: str = "http://127.0.0.1:5005"
+    # Telegram's overall send limit for this bot (about 30/s for ordinary bots)
+    telegram_global_rate: float = 30.0
+    rate_limiter: str = "aio"  # "aio" (python-telegram-bot's) or "chat" (bot/concurrency.py)
     nlu_timeout_s: float = 2.0
     nlu_threshold: float = 0.45
     # A second request from the same person inside this window updates the open lead.
@@ -85,6 +88,8 @@ class Settings:
             bot_api_base_url=os.environ.get("BOT_API_BASE_URL") or None,
             database_url=os.environ.get("DATABASE_URL") or cls.database_url,
             nlu_url=os.environ.get("NLU_URL") or cls.nlu_url,
+            telegram_global_rate=_env_float("TELEGRAM_GLOBAL_RATE", cls.telegram_global_rate),
+            rate_limiter=os.environ.get("RATE_LIMITER") or cls.rate_limiter,
             nlu_timeout_s=_env_float("NLU_TIMEOUT_S", cls.nlu_timeout_s),
             nlu_threshold=_env_float("NLU_THRESHOLD", cls.nlu_threshold),
             lead_dedup_window_h=_env_float("LEAD_DEDUP_WINDOW_H", cls.lead_dedup_window_h),

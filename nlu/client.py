@@ -120,7 +120,8 @@ class NluClient:
         if self._client is None or self._client.is_closed:
             self._client = httpx.AsyncClient(
                 base_url=self.base_url,
-                timeout=self.timeout,
+                # waiting for a free connection is queueing behind a busy server, not a failure
+                timeout=httpx.Timeout(self.timeout, pool=max(10.0, 5 * self.timeout)),
                 transport=self._transport,
                 limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
             )

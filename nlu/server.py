@@ -89,7 +89,9 @@ class NluServer:
         while time.monotonic() < deadline:
             assert self.proc is not None
             if self.proc.poll() is not None:
-                raise NluServerError(f"rasa exited with {self.proc.returncode}; see {self.log_file}")
+                raise NluServerError(
+                    f"rasa exited with {self.proc.returncode}; see {self.log_file}"
+                )
             if await is_ready(self.url):
                 return self
             await asyncio.sleep(0.5)

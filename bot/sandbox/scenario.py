@@ -24,7 +24,7 @@ from bot.stack import Stack, grant_roles
 
 PRINTED_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText",
                    "editMessageCaption", "editMessageReplyMarkup"}  # fmt: skip
-QUIET_S = float(os.environ.get("SCENARIO_QUIET_S", "0.6"))
+QUIET_S = float(os.environ.get("SCENARIO_QUIET_S", "0.8"))
 
 
 class ScenarioError(ValueError):
