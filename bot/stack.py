@@ -81,6 +81,10 @@ class Stack:
             db=self.database,
             rules=policies.load_rules(),
         )
+        try:  # the model's first parse builds its graph: pay for it before the first citizen does
+            await svc.nlu.parse("xin chào")
+        except Exception:  # the bot starts anyway and answers with its menu while NLU is down
+            log.warning("NLU warm-up parse failed", exc_info=True)
         self.app = build_application(self.settings, svc)
         await self.app.initialize()
         await self.app.start()
