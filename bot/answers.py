@@ -197,9 +197,13 @@ def _person_eligibility(rules, hh: Household, m, today: date, _: Gettext) -> str
                 text += "\n" + _("Nếu thuộc một trong các diện sau thì được hỗ trợ:")
                 text += "\n" + "\n".join(_support_line(d, _) for d in options)
         return text
-    text = f"{who}: {_line_text(mq, _)}; " + _("tự đóng {amount}/năm.").format(
-        amount=money(mq.amount_vnd)
-    )
+    if mq.line == "covered_elsewhere":
+        status = _line_text(mq, _)
+    elif mq.line == "free_group":
+        status = _("miễn phí")
+    else:
+        status = _("được hỗ trợ {pct}%").format(pct=_pct(sum(s.percent for s in mq.shares)))
+    text = f"{who}: {status}; " + _("tự đóng {amount}/năm.").format(amount=money(mq.amount_vnd))
     bases = "; ".join(sorted({s.basis for s in mq.shares}))
     if bases:
         text += "\n" + _("Căn cứ: {basis}").format(basis=html.escape(bases))

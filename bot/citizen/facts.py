@@ -89,7 +89,9 @@ class Household:
         relations = [str(r) for r in entities.get("relation") or []]
         self._merge_people(ages, groups, relations)
         if entities.get("location"):
-            self.location_text = str(entities["location"][0])
+            # "xã An Lão, Hải Phòng" may come as two entities: the province settles the commune
+            parts = list(dict.fromkeys(str(x) for x in entities["location"]))
+            self.location_text = ", ".join(parts)
         if entities.get("phone"):
             self.phone = str(entities["phone"][0])
         if no_pension:

@@ -35,7 +35,7 @@ async def test_size_step_accepts_a_bare_number_without_the_nlu(fake_stack, fake_
         await client.send_text(LAN, "5")
         [quote] = await client.wait_for(LAN, timeout=10)
         assert "4.371.840 ₫" in quote["text"]
-        assert fake_nlu.calls == ["bao nhiêu tiền"]
+        assert "bao nhiêu tiền" in fake_nlu.calls and "5" not in fake_nlu.calls
 
 
 async def test_covered_elsewhere_and_free_members_are_explained(fake_stack, fake_nlu):
@@ -113,3 +113,11 @@ async def test_household_ranks_show_their_ladder_percent(fake_stack, fake_nlu):
         [reply] = await client.wait_for(LAN, timeout=10)
         for rank, pct in ((1, 100), (2, 70), (3, 60), (4, 50), (5, 40)):
             assert f"người thứ {rank} ({pct}% mức đóng)" in reply["text"]
+
+
+async def test_commune_and_province_given_as_two_entities_resolve_together(fake_stack, fake_nlu):
+    fake_nlu.teach("q", "ask_cost", household_size=2, location=["xã An Lão", "Hải Phòng"])
+    async with fake_stack() as (_, client):
+        await client.send_text(LAN, "q")
+        [reply] = await client.wait_for(LAN, timeout=10)
+        assert "Xã An Lão, Thành phố Hải Phòng" in reply["text"]
