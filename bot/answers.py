@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import policies
-from bot.citizen.facts import Household
+from bot.citizen.facts import Household, Member
 from bot.i18n import Gettext, money
 
 LAW = "Luật Bảo hiểm y tế 2008, sửa đổi 2014 và Luật 51/2024/QH15"
@@ -146,6 +146,8 @@ def quote_basis(rules, quote_data: dict | None, locale: str) -> str | None:
 def eligibility(rules, hh: Household, today: date, _: Gettext) -> str:
     province = hh.province_slug
     people = [m for m in hh.members if m.age is not None or m.groups]
+    if not people and set(hh.household_groups) - {"household"}:
+        people = [Member()]  # "hộ cận nghèo thì sao": answer for one person of that household
     lines: list[str] = []
     if people:
         for m in people:

@@ -121,3 +121,12 @@ async def test_commune_and_province_given_as_two_entities_resolve_together(fake_
         await client.send_text(LAN, "q")
         [reply] = await client.wait_for(LAN, timeout=10)
         assert "Xã An Lão, Thành phố Hải Phòng" in reply["text"]
+
+
+async def test_eligibility_of_a_household_group_answers_for_that_group(fake_stack, fake_nlu):
+    fake_nlu.teach("q", "ask_eligibility", beneficiary_group="near_poor", location="Hải Phòng")
+    async with fake_stack() as (_, client):
+        await client.send_text(LAN, "q")
+        [reply] = await client.wait_for(LAN, timeout=10)
+        assert "hộ cận nghèo): miễn phí; tự đóng 0 ₫/năm" in reply["text"]
+        assert "Nghị quyết 57/2025/NQ-HĐND" in reply["text"]
