@@ -78,11 +78,18 @@ def quote_household(rules, hh: Household, today: date, _: Gettext) -> QuoteAnswe
         lines.append(f"• {who}: <b>{money(m.amount_vnd)}</b> — {html.escape(_line_text(m, _))}")
     notes = []
     assumptions = hh.assumptions()
-    if "adults_household_line" in assumptions:
+    if "adults_household_line" in assumptions and not hh.members:
         notes.append(
             _(
                 "Tính theo hộ gia đình, nếu không ai dưới 6 tuổi hay thuộc diện được hỗ trợ "
                 "(hộ nghèo, cận nghèo, học sinh, người cao tuổi…)."
+            )
+        )
+    elif "adults_household_line" in assumptions:
+        notes.append(
+            _(
+                "Những người bạn chưa nói rõ được tính theo hộ gia đình, nếu không ai dưới 6 tuổi "
+                "hay thuộc diện được hỗ trợ."
             )
         )
     if "months_12" in assumptions:
