@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.answers import group_label
 from bot.i18n import Gettext, money
 from db.followup import Closing, LeadCard, LeadDetail, Outgoing, RenewalOut
 from db.leads import TRANSITIONS, AgentStats
@@ -25,24 +26,6 @@ NOTES = {"updated by repeat request": "người dân gửi lại yêu cầu"}
 
 def _e(text: object) -> str:
     return html.escape(str(text)) if text is not None else "-"
-
-
-def group_label(_: Gettext, code: str) -> str:
-    labels = {
-        "poor": _("hộ nghèo"),
-        "near_poor": _("hộ cận nghèo"),
-        "student": _("học sinh, sinh viên"),
-        "farm_avg_income": _("hộ nông lâm ngư diêm nghiệp mức sống trung bình"),
-        "elderly_no_pension": _("người cao tuổi không lương hưu"),
-        "social_pension": _("hưởng trợ cấp xã hội"),
-        "child_under_6": _("trẻ em dưới 6 tuổi"),
-        "ethnic_minority_hardship": _("dân tộc thiểu số / vùng khó khăn"),
-        "meritorious": _("người có công"),
-        "disabled": _("người khuyết tật"),
-        "pensioner": _("hưởng lương hưu"),
-        "employee": _("người lao động có hợp đồng"),
-    }
-    return labels.get(code, code)
 
 
 def status_label(_: Gettext, status: str) -> str:
