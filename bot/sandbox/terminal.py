@@ -115,6 +115,7 @@ class _Terminal:
             del self.inline[uid]  # the edit removed that message's keyboard
         if "keyboard" in markup:
             self.reply[uid] = entry["buttons"]
+            self.inline.pop(uid, None)  # the newest keyboard is the one a person answers
         elif markup.get("remove_keyboard"):
             self.reply.pop(uid, None)
         labels = self.choices(uid) if ("inline_keyboard" in markup or "keyboard" in markup) else []
