@@ -7,9 +7,10 @@ what is still missing and what request to send to the policy engine.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+
+from db.text import normalise as fold  # lower-case, accent-free, đ → d
 
 # Groups that describe the whole household rather than one person.
 HOUSEHOLD_GROUPS = frozenset({"poor", "near_poor", "farm_avg_income", "household"})
@@ -24,12 +25,6 @@ NO_PENSION = re.compile(r"\b(khong|ko|k|hong|hok|chua)( co| duoc| huong)? (luong
 
 # The NLU drops impossible ages; the person still deserves to hear why their age was not used.
 AGE_IN_TEXT = re.compile(r"\b(\d{1,4})\s*(tuoi|t)\b")
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free text (đ → d) for matching what people type either way."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
 
 
 @dataclass
