@@ -177,3 +177,87 @@ async def test_client_is_pooled_and_closable():
     assert client._http() is first
     await client.aclose()
     assert first.is_closed
+
+
+async def test_cache_answers_a_repeated_text_without_asking_the_server():
+    asked = []
+
+    def handler(request):
+        text = json.loads(request.content)["text"]
+        asked.append(text)
+        return httpx.Response(200, json=rasa_answer(text, intent=f"intent_{len(asked)}"))
+
+    async with mock_client(handler, cache_size=2) as client:
+        first = await client.parse("bao nhieu tien")
+        again = await client.parse("bao nhieu tien")
+        other = await client.parse("Bao nhieu tien")  # another text: its own parse
+        assert asked == ["bao nhieu tien", "Bao nhieu tien"]
+        assert again == first and first.intent == "intent_1" and other.intent == "intent_2"
+        await client.parse("cam on")  # size 2: the least recently used text goes
+        await client.parse("bao nhieu tien")
+        assert asked[-1] == "bao nhieu tien" and len(asked) == 4
+        assert client.cache is not None and client.cache.info()["hits"] == 1
+
+
+async def test_cache_entries_expire_and_failures_are_not_kept():
+    now = [0.0]
+    calls = []
+
+    def handler(request):
+        calls.append(1)
+        if len(calls) == 1:
+            return httpx.Response(503)
+        return httpx.Response(200, json=rasa_answer("ok"))
+
+    async with mock_client(handler, cache_size=10, cache_ttl_s=60) as client:
+        assert client.cache is not None
+        client.cache.clock = lambda: now[0]
+        with pytest.raises(NluUnavailable):
+            await client.parse("ok")
+        assert (await client.parse("ok")).intent == "ask_cost"  # the failure was not cached
+        await client.parse("ok")
+        assert len(calls) == 2
+        now[0] = 61.0
+        await client.parse("ok")
+        assert len(calls) == 3
+
+
+async def test_concurrent_identical_texts_share_one_request():
+    release = asyncio.Event()
+    asked = []
+
+    async def app(request):
+        asked.append(1)
+        await release.wait()
+        return web.json_response(rasa_answer((await request.json())["text"]))
+
+    server = web.Application()
+    server.router.add_post("/model/parse", app)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        async with NluClient(f"http://127.0.0.1:{port}", cache_size=8) as client:
+            tasks = [asyncio.create_task(client.parse("mua o dau")) for _ in range(5)]
+            await asyncio.sleep(0.2)
+            release.set()
+            results = await asyncio.gather(*tasks)
+        assert len(asked) == 1
+        assert {r.intent for r in results} == {"ask_cost"}
+    finally:
+        await runner.cleanup()
+
+
+async def test_without_a_cache_every_parse_asks_the_server():
+    asked = []
+
+    def handler(request):
+        asked.append(1)
+        return httpx.Response(200, json=rasa_answer("x"))
+
+    async with mock_client(handler) as client:
+        await client.parse("x")
+        await client.parse("x")
+    assert len(asked) == 2 and client.cache is None
