@@ -14,6 +14,16 @@ def _env_float(name: str, default: float) -> float:
     return float(raw) if raw not in (None, "") else default
 
 
+def _env_float_or_none(name: str) -> float | None:
+    raw = os.environ.get(name)
+    return float(raw) if raw not in (None, "") else None
+
+
+def _env_int_or_none(name: str) -> int | None:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else None
+
+
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
     return int(raw) if raw not in (None, "") else default
@@ -37,9 +47,14 @@ class Settings:
     nlu_url: str = "http://127.0.0.1:5005"
     # Telegram's overall send limit for this bot (about 30/s for ordinary bots)
     telegram_global_rate: float = 30.0
-    rate_limiter: str = "aio"  # "aio" (python-telegram-bot's) or "chat" (bot/concurrency.py)
+    # "chat": bot/concurrency.ChatRateLimiter (per chat 1/s, shared with broadcasts);
+    # "aio": python-telegram-bot's AIORateLimiter (no per-chat pacing for private chats)
+    rate_limiter: str = "chat"
     nlu_timeout_s: float = 2.0
     nlu_threshold: float = 0.45
+    # Recent parses kept in the bot (0: none); they expire after nlu_cache_ttl_s.
+    nlu_cache_size: int = 4096
+    nlu_cache_ttl_s: float = 600.0
     # A second request from the same person inside this window updates the open lead.
     lead_dedup_window_h: float = 72.0
     max_message_chars: int = 1000
@@ -66,9 +81,10 @@ class Settings:
     # Broadcast delivery (issue 8): own pacing under Telegram's ~30 msg/s, leaving room for
     # replies to citizens; per chat at most one message per broadcast_per_chat_s.
     broadcast_rate: float = 25.0
-    broadcast_burst: float = 2.0
+    # None: derived from the rate (EngineConfig.from_settings)
+    broadcast_burst: float | None = None
     broadcast_per_chat_s: float = 1.0
-    broadcast_concurrency: int = 8
+    broadcast_concurrency: int | None = None
     broadcast_max_attempts: int = 5
     broadcast_backoff_max_s: float = 60.0
     broadcast_poll_s: float = 10.0
@@ -92,6 +108,8 @@ class Settings:
             rate_limiter=os.environ.get("RATE_LIMITER") or cls.rate_limiter,
             nlu_timeout_s=_env_float("NLU_TIMEOUT_S", cls.nlu_timeout_s),
             nlu_threshold=_env_float("NLU_THRESHOLD", cls.nlu_threshold),
+            nlu_cache_size=_env_int("NLU_CACHE_SIZE", cls.nlu_cache_size),
+            nlu_cache_ttl_s=_env_float("NLU_CACHE_TTL_S", cls.nlu_cache_ttl_s),
             lead_dedup_window_h=_env_float("LEAD_DEDUP_WINDOW_H", cls.lead_dedup_window_h),
             max_message_chars=_env_int("MAX_MESSAGE_CHARS", cls.max_message_chars),
             flood_max_messages=_env_int("FLOOD_MAX_MESSAGES", cls.flood_max_messages),
@@ -107,9 +125,9 @@ class Settings:
             renewal_default_months=_env_int("RENEWAL_DEFAULT_MONTHS", cls.renewal_default_months),
             admin_ids=frozenset(int(x) for x in admins.replace(",", " ").split() if x.isdigit()),
             broadcast_rate=_env_float("BROADCAST_RATE", cls.broadcast_rate),
-            broadcast_burst=_env_float("BROADCAST_BURST", cls.broadcast_burst),
+            broadcast_burst=_env_float_or_none("BROADCAST_BURST"),
             broadcast_per_chat_s=_env_float("BROADCAST_PER_CHAT_S", cls.broadcast_per_chat_s),
-            broadcast_concurrency=_env_int("BROADCAST_CONCURRENCY", cls.broadcast_concurrency),
+            broadcast_concurrency=_env_int_or_none("BROADCAST_CONCURRENCY"),
             broadcast_max_attempts=_env_int("BROADCAST_MAX_ATTEMPTS", cls.broadcast_max_attempts),
             broadcast_poll_s=_env_float("BROADCAST_POLL_S", cls.broadcast_poll_s),
             broadcast_progress_s=_env_float("BROADCAST_PROGRESS_S", cls.broadcast_progress_s),

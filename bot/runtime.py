@@ -9,6 +9,7 @@ from typing import Any
 from telegram.ext import ContextTypes
 
 from bot.config import Settings
+from bot.turns import TurnLog
 from db.session import Database
 from nlu.client import NluClient
 
@@ -22,6 +23,8 @@ class Services:
     db: Database  # `await svc.db.acall(service, *args)`: one session and transaction per call
     rules: Any  # policies.Rules, loaded and validated at start-up
     lead_hooks: list[LeadHook] = field(default_factory=list)
+    # batched conversation log; None: each turn is written in its own transaction
+    turns: TurnLog | None = None
 
     async def on_new_lead(self, context: ContextTypes.DEFAULT_TYPE, lead_id: int) -> None:
         for hook in self.lead_hooks:

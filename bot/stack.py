@@ -18,6 +18,7 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.runtime import Services
 from bot.sandbox import DEFAULT_TOKEN, Sandbox, start_sandbox
+from bot.turns import TurnLog
 from db import people as db_people
 from db import places as db_places
 from db.models import Commune
@@ -76,10 +77,15 @@ class Stack:
         svc = Services(
             settings=self.settings,
             nlu=NluClient(
-                nlu_url, timeout=self.settings.nlu_timeout_s, threshold=self.settings.nlu_threshold
+                nlu_url,
+                timeout=self.settings.nlu_timeout_s,
+                threshold=self.settings.nlu_threshold,
+                cache_size=self.settings.nlu_cache_size,
+                cache_ttl_s=self.settings.nlu_cache_ttl_s,
             ),
             db=self.database,
             rules=policies.load_rules(),
+            turns=TurnLog(self.database),
         )
         try:  # the model's first parse builds its graph: pay for it before the first citizen does
             await svc.nlu.parse("xin chào")
@@ -88,6 +94,8 @@ class Stack:
         self.app = build_application(self.settings, svc)
         await self.app.initialize()
         await self.app.start()
+        assert svc.turns is not None
+        svc.turns.start()
         assert self.app.updater is not None
         await self.app.updater.start_polling(
             poll_interval=0.0, timeout=10, drop_pending_updates=False
@@ -100,6 +108,12 @@ class Stack:
                 await self.app.updater.stop()
             if self.app.running:
                 await self.app.stop()
+            turns = self.app.bot_data["services"].turns
+            if turns is not None:  # after the handlers stopped: their last turns are in it
+                try:
+                    await turns.stop()
+                except Exception:
+                    log.warning("conversation log: last turns not written", exc_info=True)
             await self.app.shutdown()
         if self.sandbox is not None:
             await self.sandbox.stop()

@@ -73,6 +73,9 @@ async def log_turn(
 ) -> None:
     if user is None:
         return
+    if svc.turns is not None:
+        svc.turns.add(user.id, user.first_name, text, intent, confidence)
+        return
 
     def work(s: Session) -> None:
         db_privacy.log_turn(s, _person(s, user).id, text, intent, confidence)
@@ -179,8 +182,15 @@ async def unsubscribe(svc: Services, user: User | None) -> bool:
     return await svc.db.acall(work)
 
 
+async def _flush_turns(svc: Services) -> None:
+    """The person's latest messages are part of what they see and what they delete."""
+    if svc.turns is not None:
+        await svc.turns.flush()
+
+
 async def describe_person_data(svc: Services, user: User | None, _: Gettext) -> str:
     assert user is not None
+    await _flush_turns(svc)
     data = await svc.db.acall(lambda s: db_privacy.export_person_data(s, _person(s, user).id))
     p = data["person"]
     lines = [_("<b>Dữ liệu mình đang giữ về bạn</b>")]
@@ -215,6 +225,7 @@ async def correct_phone(svc: Services, user: User | None, phone: str) -> None:
 
 async def delete_person_data(svc: Services, user: User | None) -> None:
     assert user is not None
+    await _flush_turns(svc)
 
     def work(s: Session) -> None:
         person = db_people.get_person(s, user.id)

@@ -191,6 +191,29 @@ def mark_sent(session: Session, delivery_id: int, telegram_message_id: int | Non
     )
 
 
+def mark_sent_many(session: Session, sent: list[tuple[int, int | None]]) -> int:
+    """(delivery id, Telegram message id) pairs -> 'sent', in one executemany UPDATE: the
+    engine records its sends in batches, and a load and flush per row cost more CPU than the
+    sending itself at 100 messages a second."""
+    if not sent:
+        return 0
+    now = utcnow()
+    session.execute(
+        update(Delivery),
+        [
+            {
+                "id": d,
+                "status": "sent",
+                "telegram_message_id": m,
+                "sent_at": now,
+                "last_error": None,
+            }
+            for d, m in sent
+        ],
+    )
+    return len(sent)
+
+
 def mark_failed(
     session: Session, delivery_id: int, error: str, retry: bool = True, max_attempts: int = 3
 ) -> Delivery:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.errors import DataError, NotFound
@@ -38,6 +38,15 @@ def log_turn(
     session.add(turn)
     session.flush()
     return turn
+
+
+def log_turns(session: Session, turns: list[dict[str, Any]]) -> int:
+    """Many turns in one statement. Each dict: person_id, text, intent, confidence,
+    created_at (when the message came, not when the batch was written)."""
+    if not turns:
+        return 0
+    session.execute(insert(ConversationTurn), turns)
+    return len(turns)
 
 
 def purge_old_turns(session: Session, days: int = DEFAULT_RETENTION_DAYS) -> int:

@@ -9,6 +9,7 @@ from telegram.error import BadRequest
 
 from bot.broadcast.engine import RunStats
 from bot.broadcast.pacing import TokenBucket
+from bot.concurrency import SendBudget
 from bot.i18n import gettext_for
 
 log = logging.getLogger(__name__)
@@ -67,12 +68,23 @@ def final_text(_, broadcast_id: int, counts: dict[str, int], seconds: float) -> 
 
 
 class ChatProgress:
-    """ProgressSink that posts to the cadre's chat through the engine's bot and bucket."""
+    """ProgressSink that posts to the cadre's chat through the engine's bot.
+
+    The first message books the cadre's chat slot in the application's send budget (`shared`),
+    so it comes after the bot's "sending started" reply, not in the same second; edits are not
+    sends and only wait their progress interval. Without a shared budget everything takes a
+    token from the engine's bucket."""
 
     def __init__(
-        self, bot: Bot, bucket: TokenBucket, chat_id: int, locale: str | None, broadcast_id: int
+        self,
+        bot: Bot,
+        bucket: TokenBucket,
+        chat_id: int,
+        locale: str | None,
+        broadcast_id: int,
+        shared: SendBudget | None = None,
     ):
-        self.bot, self.bucket, self.chat_id = bot, bucket, chat_id
+        self.bot, self.bucket, self.chat_id, self.shared = bot, bucket, chat_id, shared
         self._ = gettext_for(locale)
         self.broadcast_id = broadcast_id
         self.message_id: int | None = None
@@ -92,8 +104,12 @@ class ChatProgress:
     async def _show(self, text: str, markup: InlineKeyboardMarkup | None) -> None:
         if text == self.last_text:
             return
-        await self.bucket.acquire()  # progress messages count against the same limits
+        if self.shared is None:
+            await self.bucket.acquire()  # progress messages count against the same limits
         if self.message_id is None:
+            if self.shared is not None:
+                await self.shared.wait_chat(self.chat_id)
+                await self.shared.wait_overall()
             msg = await self.bot.send_message(self.chat_id, text, reply_markup=markup)
             self.message_id = msg.message_id
         else:

@@ -21,6 +21,7 @@ from telegram.request import HTTPXRequest
 
 from bot.broadcast.engine import DeliveryEngine, EngineConfig, RunResult, author_chat
 from bot.broadcast.progress import ChatProgress
+from bot.concurrency import ChatRateLimiter
 from db import broadcasts as db_bc
 from db.models import utcnow
 from db.session import Database
@@ -63,8 +64,13 @@ class BroadcastService:
                     self.app.bot.token, self.settings.bot_api_base_url, self.config.concurrency + 2
                 )
                 await bot.initialize()
+                limiter = getattr(self.app.bot, "rate_limiter", None)
                 self.engine = DeliveryEngine(
-                    self.db, bot, self.config, should_run=lambda: self.app.running
+                    self.db,
+                    bot,
+                    self.config,
+                    should_run=lambda: self.app.running,
+                    shared=limiter.budget if isinstance(limiter, ChatRateLimiter) else None,
                 )
             return self.engine
 
@@ -91,7 +97,9 @@ class BroadcastService:
             engine = await self._engine()
             author = await self.db.acall(author_chat, broadcast_id)
             progress = (
-                ChatProgress(engine.bot, engine.bucket, author[0], author[1], broadcast_id)
+                ChatProgress(
+                    engine.bot, engine.bucket, author[0], author[1], broadcast_id, engine.shared
+                )
                 if author
                 else None
             )

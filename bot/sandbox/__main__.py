@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from .client import SandboxClient
+from .client import SETTLE_S, SandboxClient
 from .server import start_sandbox
 from .terminal import chat
 
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     term = sub.add_parser("chat", help="chat with the bot through a running sandbox")
     term.add_argument("--url", default="http://127.0.0.1:8081")
     term.add_argument("--identity", default="citizen")
-    term.add_argument("--settle", type=float, default=0.3)
+    term.add_argument("--settle", type=float, default=SETTLE_S)
     scen = sub.add_parser("scenario", help="play a scripted conversation against the real bot")
     scen.add_argument("file")
     args = parser.parse_args(argv)

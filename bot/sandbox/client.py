@@ -10,6 +10,11 @@ import aiohttp
 UserRef = int | str | dict[str, Any]
 
 # Outbox methods that are bot messages a user sees (wait_for's default).
+# How long the bot must stay silent before a turn counts as over: longer than the bot's
+# per-chat pacing (Telegram: about one message per second to a chat), so a second message of
+# one turn, held back up to a second, still belongs to that turn.
+SETTLE_S = 1.2
+
 MESSAGE_METHODS = (
     "sendMessage",
     "sendPhoto",

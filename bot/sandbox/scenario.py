@@ -19,12 +19,12 @@ from typing import Any, TextIO
 import yaml
 
 from bot.config import Settings
-from bot.sandbox.client import SandboxClient, SandboxError
+from bot.sandbox.client import SETTLE_S, SandboxClient, SandboxError
 from bot.stack import Stack, grant_roles
 
 PRINTED_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText",
                    "editMessageCaption", "editMessageReplyMarkup"}  # fmt: skip
-QUIET_S = float(os.environ.get("SCENARIO_QUIET_S", "0.8"))
+QUIET_S = float(os.environ.get("SCENARIO_QUIET_S", SETTLE_S))
 
 
 class ScenarioError(ValueError):

@@ -15,7 +15,7 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from .client import SandboxClient, SandboxError
+from .client import SETTLE_S, SandboxClient, SandboxError
 
 DEFAULT_USERS: dict[str, dict[str, Any]] = {
     "citizen": {
@@ -196,7 +196,7 @@ async def chat(
     identity: str = "citizen",
     stdin: TextIO | None = None,
     out: TextIO | None = None,
-    settle: float = 0.3,
+    settle: float = SETTLE_S,
     timeout: float = 10.0,
     register: bool = True,
 ) -> None:

@@ -9,9 +9,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 from telegram.error import Forbidden, NetworkError, TimedOut
+from telegram.ext import ExtBot
 
 from bot.broadcast.engine import UNKNOWN_ERROR, DeliveryEngine, EngineConfig
 from bot.broadcast.service import engine_bot
+from bot.concurrency import ChatRateLimiter
 from bot.sandbox import DEFAULT_TOKEN, SandboxClient, start_sandbox
 from bot.stack import prepare_database
 from db import broadcasts as db_bc
@@ -84,6 +86,52 @@ async def test_paced_sending_makes_no_flood_violation(database):
         with database.factory() as s:
             assert s.get(Broadcast, bid).status == "done"
     finally:
+        await sb.stop()
+
+
+async def test_replies_go_first_and_share_telegrams_rate_with_the_broadcast(database):
+    """python-telegram-bot #3689: a broadcast must not keep the bot from answering people.
+
+    The engine is configured for the whole global rate, as a careless cadre setting would; the
+    replies' limiter shares its budget with it, so the replies still leave at once and the two
+    together never exceed the rate the sandbox counts."""
+    bid, ids = make_broadcast(database, 60)
+    citizens = [700_000 + i for i in range(12)]
+    sb = await sandbox_with(ids + citizens, global_rate=20, global_burst=5, mode="count")
+    limiter = ChatRateLimiter(overall_rate=20, overall_burst=2)
+    bot = engine_bot(DEFAULT_TOKEN, sb.url, 10)
+    await bot.initialize()
+    replies_bot = ExtBot(DEFAULT_TOKEN, base_url=f"{sb.url}/bot", rate_limiter=limiter)
+    await replies_bot.initialize()
+    try:
+        engine = DeliveryEngine(
+            database, bot, EngineConfig(rate=20, concurrency=4), shared=limiter.budget
+        )
+        task = asyncio.create_task(engine.run(bid))
+        await asyncio.sleep(1.0)  # the broadcast is under way
+        loop = asyncio.get_running_loop()
+        asked = loop.time()
+        done_at = []
+
+        async def answer(chat_id: int) -> None:
+            await replies_bot.send_message(chat_id, "Trả lời")
+            done_at.append(loop.time() - asked)
+
+        for chat_id in citizens:  # one citizen every 50 ms, faster than the global rate
+            asyncio.ensure_future(answer(chat_id))
+            await asyncio.sleep(0.05)
+        while len(done_at) < len(citizens):
+            await asyncio.sleep(0.05)
+        result = await task
+        assert result.finished and result.counts["sent"] == 60
+        assert set(copies(sb.state, ids).values()) == {1}
+        assert sb.state.stats()["violations"]["total"] == 0
+        # 12 replies at 20/s need 0.6 s; queued behind the 40 broadcast messages still to
+        # go they would take over 2.5 s
+        assert max(done_at) < 1.6
+    finally:
+        await replies_bot.shutdown()
+        await bot.shutdown()
         await sb.stop()
 
 
@@ -308,3 +356,19 @@ async def test_photo_broadcast_with_a_button(database):
         assert rows[1][0]["callback_data"] == f"unsub:{bid}"
     finally:
         await sb.stop()
+
+
+def test_engine_pacing_follows_the_rate_unless_set():
+    from dataclasses import replace
+
+    from bot.config import Settings
+
+    base = replace(Settings(), broadcast_burst=None, broadcast_concurrency=None)
+    slow = EngineConfig.from_settings(replace(base, broadcast_rate=1.0))
+    fast = EngineConfig.from_settings(replace(base, broadcast_rate=100.0))
+    assert (slow.burst, slow.concurrency) == (2.0, 8)
+    assert (fast.burst, fast.concurrency) == (20.0, 25)
+    fixed = EngineConfig.from_settings(
+        replace(base, broadcast_rate=100.0, broadcast_burst=3.0, broadcast_concurrency=4)
+    )
+    assert (fixed.burst, fixed.concurrency) == (3.0, 4)

@@ -13,6 +13,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from bot.sandbox.client import SETTLE_S
 from bot.stack import grant_roles, prepare_database
 from db import leads as db_leads
 from db import people as db_people
@@ -87,7 +88,7 @@ async def test_consented_lead_notifies_both_agents_of_the_commune_only(make_stac
             assert "3 người" in text and "3.142.260 ₫" in text
             assert PHONE not in text  # no phone before the claim
             assert offer["buttons"] == ["Nhận", "Bỏ qua"]
-        await client.wait_idle(quiet=0.5)
+        await client.wait_idle(quiet=SETTLE_S)
         assert await client.outbox(user=TU) == []  # agent of another commune: nothing
         assert await client.outbox(user=MINH) == []  # cadre: nothing while agents are on it
         # Tú cannot read it either.
@@ -115,7 +116,7 @@ async def test_two_agents_race_exactly_one_wins_and_only_the_owner_sees_the_phon
         await client.wait_for(HUNG, timeout=10)
         await client.wait_for(MAI, timeout=10)
         await asyncio.gather(client.press(HUNG, "Nhận"), client.press(MAI, "Nhận"))
-        await client.wait_idle(quiet=0.7)
+        await client.wait_idle(quiet=SETTLE_S)
         with stack.database.factory() as s:
             lead = s.scalars(select(Lead)).one()
             owner_tg = {db_people.get_person(s, t).id: t for t in (HUNG, MAI)}[lead.owner_id]
@@ -162,7 +163,7 @@ async def test_owner_records_enrolment_renewal_and_sees_stats(make_stack) -> Non
         await citizen_asks_to_be_called(client, by_text=False)
         await client.wait_for(HUNG, timeout=10)
         await client.press(HUNG, "Nhận")
-        await client.wait_idle(quiet=0.5)
+        await client.wait_idle(quiet=SETTLE_S)
         await client.mark(HUNG)
         await client.send_text(HUNG, "/leads")
         [mine] = await client.wait_for(HUNG, timeout=10)
@@ -199,7 +200,7 @@ async def test_decline_with_a_typed_reason(make_stack) -> None:
         await citizen_asks_to_be_called(client, by_text=False)
         await client.wait_for(MAI, timeout=10)
         await client.press(MAI, "Nhận")
-        await client.wait_idle(quiet=0.5)
+        await client.wait_idle(quiet=SETTLE_S)
         await client.mark(MAI)
         await client.press(MAI, "Từ chối")
         [ask] = await client.wait_for(MAI, timeout=10)
@@ -236,7 +237,7 @@ async def test_unclaimed_lead_reminds_agents_then_escalates_to_the_cadre(make_st
         assert await client.outbox(user=TU) == []
         # Claiming the reminder closes both of Mai's messages.
         await client.press(HUNG, "Nhận")
-        await client.wait_idle(quiet=0.7)
+        await client.wait_idle(quiet=SETTLE_S)
         mai_edits = await client.outbox(user=MAI, methods=("editMessageText",))
         assert len(mai_edits) == 2 and all("đã được Hùng nhận" in e["text"] for e in mai_edits)
 
@@ -252,18 +253,19 @@ async def test_claimed_but_untouched_reminds_the_owner_then_reoffers_the_lead(ma
         await setup_people(stack, client)
         await citizen_asks_to_be_called(client, by_text=False)
         await client.wait_for(MAI, timeout=10)
-        await client.press(HUNG, "Nhận")
-        await client.wait_idle(quiet=0.3)
         await client.mark(HUNG)
         await client.mark(MAI)
-        remind, released = await client.wait_for(HUNG, count=2, timeout=10)
+        await client.press(HUNG, "Nhận")  # the claim edits Hùng's card; new messages follow
+        remind, released = await client.wait_for(
+            HUNG, count=2, timeout=10, methods=("sendMessage",)
+        )
         assert "chưa ghi kết quả" in remind["text"] and PHONE in remind["text"]
         assert "Đã liên hệ" in remind["buttons"]
         assert "trả lại cho các đại lý khác" in released["text"]
         # Round 2: both agents are offered the lead again.
         mai = await client.wait_for(MAI, count=1, timeout=10, methods=("sendMessage",))
         assert "Yêu cầu liên hệ số 1" in mai[0]["text"] and mai[0]["buttons"] == ["Nhận", "Bỏ qua"]
-        await client.wait_idle(quiet=0.5)
+        await client.wait_idle(quiet=SETTLE_S)
         with stack.database.factory() as s:
             lead = s.scalars(select(Lead)).one()
             assert (lead.status, lead.owner_id) == ("new", None)
@@ -275,7 +277,7 @@ async def test_claimed_but_untouched_reminds_the_owner_then_reoffers_the_lead(ma
         assert sorted(offers) == [1, 2]
         await client.mark(HUNG)
         await client.press(MAI, "Nhận")
-        await client.wait_idle(quiet=0.5)
+        await client.wait_idle(quiet=SETTLE_S)
         hung_edits = await client.outbox(user=HUNG, methods=("editMessageText",))
         assert [e["text"] for e in hung_edits][-1] == "🔒 Yêu cầu số 1 đã được Mai nhận."
         citizen = await client.outbox(user=LAN, methods=("sendMessage",))
@@ -326,7 +328,7 @@ async def test_restart_between_lead_and_notification_notifies_exactly_once(
         for uid, name in [(LAN, "Lan"), (HUNG, "Hùng"), (MAI, "Mai"), (TU, "Tú")]:
             await client.add_user(id=uid, first_name=name)
         await asyncio.sleep(1.5)
-        await client.wait_idle(quiet=0.3)
+        await client.wait_idle(quiet=SETTLE_S)
         for uid in (HUNG, MAI, TU):
             assert await client.outbox(user=uid) == []
         with stack.database.factory() as s:
@@ -347,11 +349,11 @@ async def test_renewal_reminder_reaches_the_citizen_and_the_agent(make_stack) ->
         await citizen_asks_to_be_called(client, by_text=False)
         await client.wait_for(HUNG, timeout=10)
         await client.press(HUNG, "Nhận")
-        await client.wait_idle(quiet=0.3)
+        await client.wait_idle(quiet=SETTLE_S)
         await client.press(HUNG, "Đã tham gia")
-        await client.wait_idle(quiet=0.3)
+        await client.wait_idle(quiet=SETTLE_S)
         await client.press(HUNG, "2")
-        await client.wait_idle(quiet=0.3)
+        await client.wait_idle(quiet=SETTLE_S)
         end = local_today(utcnow(), stack.settings.timezone) + timedelta(days=7)
         await client.mark(LAN)
         await client.mark(HUNG)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from bot.sandbox.client import SETTLE_S
 from tests.cadre.helpers import (
     CADRE,
     CITIZENS,
@@ -44,7 +45,7 @@ async def test_cadre_broadcast_reaches_only_subscribers_of_the_chosen_commune(ma
                 break
             await asyncio.sleep(0.25)  # poll: the final edit comes after the last send
         assert final and "Đã gửi: 3 / 3" in final[-1]["text"], [m.get("text") for m in history][-4:]
-        await client.wait_idle(quiet=0.5)
+        await client.wait_idle(quiet=SETTLE_S)
         for tid in (NOT_SUBSCRIBED, ELSEWHERE):
             assert await client.outbox(user=tid) == []
         assert deliveries(stack.database, bid) == {tid: "sent" for tid in CITIZENS}
@@ -68,14 +69,14 @@ async def test_unsubscribe_button_stops_further_broadcasts(make_stack):
         assert active_subscriptions(stack.database, CITIZENS[0]) == 0
         assert active_subscriptions(stack.database, CITIZENS[1]) == 1
 
-        await client.wait_idle(quiet=1.0)
+        await client.wait_idle(quiet=SETTLE_S)
         seen = await compose_and_send(client, "⏳ Tuần cuối tháng vận động")
         summary = next(m for m in seen if "Bản xem trước" in (m["text"] or ""))
         assert "Sẽ gửi tới 2 người" in summary["text"]
         for tid in CITIZENS[1:]:
             [msg] = await client.wait_for(tid, timeout=15)
             assert msg["text"].startswith("⏳")
-        await client.wait_idle(quiet=1.0)
+        await client.wait_idle(quiet=SETTLE_S)
         assert await client.outbox(since=bye["seq"], user=CITIZENS[0]) == []
 
 
@@ -88,6 +89,6 @@ async def test_broadcast_is_refused_to_a_non_cadre(make_stack):
         await client.send_text(CITIZENS[0], "/baocao")
         [reply] = await client.wait_for(CITIZENS[0], timeout=15)
         assert "chỉ dành cho cán bộ" in reply["text"]
-        await client.wait_idle(quiet=0.5)
+        await client.wait_idle(quiet=SETTLE_S)
         for tid in CITIZENS[1:]:
             assert await client.outbox(user=tid) == []

@@ -126,3 +126,50 @@ async def test_requests_that_are_not_messages_are_not_paced():
     answer = sender(vt, rl, log, "answerCallbackQuery")
     await vt.run(*(typing(7) for _ in range(5)), *(answer(None) for _ in range(5)))
     assert [t for t, _, _ in log] == [0.0] * 10
+
+
+async def test_background_sends_only_fill_the_slots_replies_leave():
+    """Replies book ahead; a broadcast takes spare slots only, and together they keep the rate."""
+    vt, log = VirtualTime(), []
+    rl = limiter(vt, overall_rate=10.0, overall_burst=1.0)
+    reply = sender(vt, rl, log)
+
+    async def broadcast(n: int):
+        for i in range(n):
+            assert await rl.budget.spare_overall()
+            log.append((vt.now, 9000 + i, "broadcast"))
+            await vt.sleep(0)
+
+    async def replies_later(n: int):
+        await vt.sleep(1.0)  # citizens write while the broadcast is going out, one by one
+        sends = []
+        for i in range(n):
+            sends.append(asyncio.ensure_future(reply(100 + i, "reply")))
+            await vt.sleep(0.05)
+        await asyncio.gather(*sends)
+
+    await vt.run(broadcast(40), replies_later(10))
+    times = sorted(t for t, _, _ in log)
+    # never more than one send per 0.1 s (10/s, burst 1), broadcast and replies together
+    assert all(b - a >= 0.1 - 1e-9 for a, b in zip(times, times[1:], strict=False))
+    reply_times = [t for t, _, tag in log if tag == "reply"]
+    assert len(reply_times) == 10
+    # the ten replies took the next ten slots: none waited behind the remaining broadcast
+    assert max(reply_times) <= 1.0 + 10 * 0.1 + 1e-9
+    during = [t for t, _, tag in log if tag == "broadcast" and 1.0 < t < max(reply_times)]
+    assert during == []
+    assert sum(tag == "broadcast" for _, _, tag in log) == 40
+
+
+async def test_broadcast_and_replies_share_each_chats_second():
+    vt, log = VirtualTime(), []
+    rl = limiter(vt, overall_rate=1000, chat_rate=1.0, chat_burst=1.0)
+    reply = sender(vt, rl, log)
+
+    async def broadcast_to(chat: int):
+        await rl.budget.wait_chat(chat)
+        assert await rl.budget.spare_overall()
+        log.append((vt.now, chat, "broadcast"))
+
+    await vt.run(reply(7, "reply"), broadcast_to(7), reply(7, "reply"))
+    assert [t for t, _, _ in log] == [0.0, 1.0, 2.0]
