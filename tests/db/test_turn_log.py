@@ -46,6 +46,7 @@ async def test_turns_wait_for_the_batch_then_are_written_in_order(database):
             await asyncio.sleep(0.05)
         assert turns_of(database, 1) == ["bhyt bao nhieu tien", "4 nguoi"]
         assert turns_of(database, 2) == ["mua o dau"]
+        assert await log.flush() == 0  # waits for the running write; nothing left to write
         assert log.written == 3
     finally:
         await log.stop()
