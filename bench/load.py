@@ -12,7 +12,8 @@ the previous one arrived (closed loop): messages from nlu/tests/test_nlu.yml (qu
 and without diacritics) and quote conversations (question, household size, a months button).
 Reply latency is the sandbox's: user message enqueued -> first bot message to that chat.
 The sandbox runs in "count" mode: it accepts everything and counts every moment the bot went
-over the global rate or the per-chat rate (1/s, burst 3).
+over the global rate or the per-chat rate (1/s, burst 3). The bot runs with its production
+settings except the per-person flood guard, raised because these citizens type at machine speed.
 Options worth knowing:
   --rate R          the broadcast's rate (the engine's BROADCAST_RATE, times --broadcast-share).
                     The sandbox's global limit stays --global-rate (default 1000, Telegram's
@@ -23,7 +24,8 @@ Options worth knowing:
                     shared with broadcasts); aio: python-telegram-bot's AIORateLimiter, for
                     comparison (no per-chat pacing; the broadcast paces itself apart).
   --think S         citizens read S seconds (0.5x-1.5x) before the next message; 0 (default) is
-                    the closed loop of issue 9, where latency = users / throughput.
+                    the closed loop of issue 9, where latency >= users / throughput and, at
+                    Telegram's one message per second to a chat, close to 1 s (docs/LOAD.md).
   --nlu-servers K   start K Rasa servers, the bot round-robins over them (or give --nlu-url a,b).
   --profile F       py-spy record of the bot process during the measured phase (.txt: raw).
 broadcast_efficiency = broadcast messages per second actually delivered / R.

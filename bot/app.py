@@ -129,6 +129,8 @@ def build_application(settings: Settings, svc: Services) -> Application:
         ApplicationBuilder()
         .token(settings.telegram_token or "0:sandbox")
         .rate_limiter(rate_limiter(settings))
+        .connection_pool_size(settings.bot_http_pool)
+        .pool_timeout(10.0)  # waiting for a free connection is queueing, not a failure
         .concurrent_updates(ChatOrderedUpdateProcessor(64))  # per-chat order, chats in parallel
         .post_init(post_init)
         .post_shutdown(post_shutdown)

@@ -255,18 +255,14 @@ class ChatRateLimiter(BaseRateLimiter[int]):
 
     def __init__(
         self,
-        overall_rate: float = 30.0,
-        overall_burst: float = 5.0,
-        chat_rate: float = 1.0,
-        chat_burst: float = 2.0,
-        group_per_minute: float = 20.0,
+        budget: SendBudget | None = None,
+        *,
         max_retries: int = 3,
-        clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        **limits: Any,
     ) -> None:
-        self.budget = SendBudget(
-            overall_rate, overall_burst, chat_rate, chat_burst, group_per_minute, clock, sleep
-        )
+        """`limits`: SendBudget's (overall_rate, chat_burst, clock...) for a budget of its own."""
+        self.budget = budget or SendBudget(sleep=sleep, **limits)
         self.max_retries = max_retries
         self.sleep = sleep
 

@@ -50,6 +50,9 @@ class Settings:
     # "chat": bot/concurrency.ChatRateLimiter (per chat 1/s, shared with broadcasts);
     # "aio": python-telegram-bot's AIORateLimiter (no per-chat pacing for private chats)
     rate_limiter: str = "chat"
+    # Connections to the Bot API. httpcore scans its whole pool on every request, so PTB's 256
+    # cost more CPU under load than they saved in waiting (bench.load: docs/LOAD.md).
+    bot_http_pool: int = 32
     nlu_timeout_s: float = 2.0
     nlu_threshold: float = 0.45
     # Recent parses kept in the bot (0: none); they expire after nlu_cache_ttl_s.
@@ -106,6 +109,7 @@ class Settings:
             nlu_url=os.environ.get("NLU_URL") or cls.nlu_url,
             telegram_global_rate=_env_float("TELEGRAM_GLOBAL_RATE", cls.telegram_global_rate),
             rate_limiter=os.environ.get("RATE_LIMITER") or cls.rate_limiter,
+            bot_http_pool=_env_int("BOT_HTTP_POOL", cls.bot_http_pool),
             nlu_timeout_s=_env_float("NLU_TIMEOUT_S", cls.nlu_timeout_s),
             nlu_threshold=_env_float("NLU_THRESHOLD", cls.nlu_threshold),
             nlu_cache_size=_env_int("NLU_CACHE_SIZE", cls.nlu_cache_size),
