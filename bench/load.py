@@ -354,6 +354,8 @@ async def start_bot_child(
 
 async def stop_child(proc: asyncio.subprocess.Process) -> None:
     if proc.returncode is None:
+        if proc.stdin is not None:
+            proc.stdin.close()  # ends the child's stdin reader, which would hold up its exit
         proc.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(proc.wait(), 30)
