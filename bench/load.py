@@ -43,6 +43,7 @@ import random
 import signal
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -196,16 +197,32 @@ async def serve_bot(args: argparse.Namespace) -> None:
 
 async def obey_parent(stack: Any, broadcast_id: int | None) -> None:
     """Lines on stdin: GO starts the broadcast (when the citizens start); STATS prints the
-    bot's own counters as one `STATS {json}` line."""
+    bot's own counters as one `STATS {json}` line. stdin is read by a daemon thread of its
+    own, not the default executor, whose threads the bot's database calls use."""
     loop = asyncio.get_running_loop()
-    while line := await loop.run_in_executor(None, sys.stdin.readline):
-        command = line.strip()
-        if command == "GO" and broadcast_id is not None:
-            await start_broadcast_in_bot(stack, broadcast_id)
-        elif command == "STATS":
-            cache = stack.services.nlu.cache
-            stats = {"nlu_cache": cache.info() if cache is not None else None}
-            print("STATS", json.dumps(stats), flush=True)
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        while True:
+            line = sys.stdin.readline()  # "" at EOF: the parent closed our stdin
+            try:
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            except RuntimeError:  # the loop is closed: we are exiting
+                return
+            if not line:
+                return
+
+    threading.Thread(target=read, name="parent-commands", daemon=True).start()
+    while command := (await lines.get()):
+        try:
+            if command.strip() == "GO" and broadcast_id is not None:
+                await start_broadcast_in_bot(stack, broadcast_id)
+            elif command.strip() == "STATS":
+                cache = stack.services.nlu.cache
+                stats = {"nlu_cache": cache.info() if cache is not None else None}
+                print("STATS", json.dumps(stats), flush=True)
+        except Exception as exc:  # say so; the parent's numbers show what is missing
+            print(f"bench child: {command.strip()} failed: {exc!r}", file=sys.stderr, flush=True)
 
 
 async def setup_broadcast_in_bot(stack: Any, spec: dict[str, Any]) -> int:
@@ -564,12 +581,16 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def ask_stats(child: asyncio.subprocess.Process) -> dict[str, Any]:
+    """The bot's own counters; {} when it does not answer (the run's numbers still stand)."""
     assert child.stdin is not None and child.stdout is not None
     child.stdin.write(b"STATS\n")
     await child.stdin.drain()
-    while line := await asyncio.wait_for(child.stdout.readline(), 30):
-        if line.startswith(b"STATS "):
-            return dict(json.loads(line[6:]))
+    try:
+        while line := await asyncio.wait_for(child.stdout.readline(), 30):
+            if line.startswith(b"STATS "):
+                return dict(json.loads(line[6:]))
+    except TimeoutError:
+        print("the bot did not answer STATS", file=sys.stderr)
     return {}
 
 

@@ -113,15 +113,12 @@ async def post_shutdown(app: Application) -> None:
 
 
 def rate_limiter(settings: Settings):
-    """PTB's AIORateLimiter by default; RATE_LIMITER=chat also paces each chat at 1/s (#3772).
-
-    The chat limiter keeps Telegram's per-chat limit under load (bench.load) but delays a
-    second message to the same chat by up to a second, which the conversations' tests and
-    scenario timings are not yet written for.
-    """
-    if settings.rate_limiter == "chat":
-        return ChatRateLimiter(overall_rate=settings.telegram_global_rate)
-    return AIORateLimiter(overall_max_rate=settings.telegram_global_rate, max_retries=3)
+    """ChatRateLimiter by default: each chat at 1/s and one global budget that broadcasts share
+    (replies first; python-telegram-bot #3772 and #3689). RATE_LIMITER=aio: PTB's
+    AIORateLimiter, which does not pace private chats (kept for comparison, bench.load)."""
+    if settings.rate_limiter == "aio":
+        return AIORateLimiter(overall_max_rate=settings.telegram_global_rate, max_retries=3)
+    return ChatRateLimiter(overall_rate=settings.telegram_global_rate)
 
 
 def build_application(settings: Settings, svc: Services) -> Application:

@@ -262,6 +262,8 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         **limits: Any,
     ) -> None:
         """`limits`: SendBudget's (overall_rate, chat_burst, clock...) for a budget of its own."""
+        if budget is not None and (limits or not isinstance(budget, SendBudget)):
+            raise TypeError("give a SendBudget, or the limits of a new one, not both")
         self.budget = budget or SendBudget(sleep=sleep, **limits)
         self.max_retries = max_retries
         self.sleep = sleep

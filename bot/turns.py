@@ -59,17 +59,27 @@ def write_turns(session: Session, turns: list[Turn]) -> int:
 
 class TurnLog:
     """`add()` from handlers; a background task writes every `interval_s` (or when
-    `max_batch` are waiting). `flush()` before reading or deleting a person's data."""
+    `max_batch` are waiting). `flush()` before showing a person's data, `forget()` before
+    deleting it."""
 
-    def __init__(self, db: Database, interval_s: float = 0.5, max_batch: int = 500) -> None:
+    def __init__(
+        self,
+        db: Database,
+        interval_s: float = 0.5,
+        max_batch: int = 500,
+        max_pending: int = 50_000,
+    ) -> None:
         self.db = db
         self.interval_s = interval_s
         self.max_batch = max_batch
+        self.max_pending = max_pending  # a database down for long: keep the newest only
         self._pending: list[Turn] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()  # one writer at a time keeps turns in order
+        self._closing = False
+        self._lock = asyncio.Lock()  # one write at a time keeps turns in order
         self.written = 0
+        self.dropped = 0
 
     def add(
         self,
@@ -80,6 +90,11 @@ class TurnLog:
         confidence: float | None,
     ) -> None:
         self._pending.append(Turn(telegram_id, first_name, text, intent, confidence, utcnow()))
+        if len(self._pending) > self.max_pending:
+            excess = len(self._pending) - self.max_pending
+            del self._pending[:excess]
+            self.dropped += excess
+            log.warning("conversation log: %s oldest turns dropped, database unavailable", excess)
         if len(self._pending) >= self.max_batch:
             self._wake.set()
 
@@ -88,17 +103,33 @@ class TurnLog:
             batch, self._pending = self._pending, []
             if not batch:
                 return 0
+            # its own task, shielded: a cancelled caller does not lose the batch
+            write = asyncio.ensure_future(self.db.acall(write_turns, batch))
             try:
-                n = await self.db.acall(write_turns, batch)
+                n = await asyncio.shield(write)
+            except asyncio.CancelledError:
+                write.add_done_callback(lambda w: self._settle_orphan(w, batch))
+                raise
             except Exception:
-                # keep them for the next try rather than lose the log to a busy database
-                self._pending[:0] = batch
+                self._pending[:0] = batch  # kept for the next try
                 raise
             self.written += n
             return n
 
+    def _settle_orphan(self, write: asyncio.Future[int], batch: list[Turn]) -> None:
+        if write.cancelled() or write.exception() is not None:
+            self._pending[:0] = batch
+        else:
+            self.written += write.result()
+
+    async def forget(self, telegram_id: int) -> None:
+        """Drop a person's turns not yet written (they are deleting their data); waits for a
+        write in progress so that the deletion comes after it."""
+        async with self._lock:
+            self._pending = [t for t in self._pending if t.telegram_id != telegram_id]
+
     async def _run(self) -> None:
-        while True:
+        while not self._closing:
             try:
                 await asyncio.wait_for(self._wake.wait(), self.interval_s)
             except TimeoutError:
@@ -111,11 +142,14 @@ class TurnLog:
 
     def start(self) -> None:
         if self._task is None:
+            self._closing = False
             self._task = asyncio.get_running_loop().create_task(self._run(), name="turn-log")
 
     async def stop(self) -> None:
+        """Let the writer finish its round (not cancelled mid-write), then write the rest."""
         if self._task is not None:
-            self._task.cancel()
+            self._closing = True
+            self._wake.set()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await self.flush()

@@ -113,7 +113,7 @@ class ParseCache:
         self.ttl_s = ttl_s
         self.clock = clock
         self._items: OrderedDict[str, tuple[float, NluResult]] = OrderedDict()
-        self._inflight: dict[str, asyncio.Future[NluResult]] = {}
+        self._inflight: dict[str, asyncio.Task[NluResult]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -138,19 +138,18 @@ class ParseCache:
             self.hits += 1
             return await asyncio.shield(pending)
         self.misses += 1
-        future: asyncio.Future[NluResult] = asyncio.get_running_loop().create_future()
-        self._inflight[text] = future
-        try:
-            result = await fetch()
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: no "never retrieved" warning without waiters
-            raise
-        finally:
-            self._inflight.pop(text, None)
-        future.set_result(result)
-        self.put(text, result)
-        return result
+        # The request is its own task: a caller that is cancelled (its update timed out)
+        # leaves it running for the others waiting on the same text.
+        task: asyncio.Task[NluResult] = asyncio.ensure_future(fetch())
+        self._inflight[text] = task
+        task.add_done_callback(lambda t: self._settle(text, t))
+        return await asyncio.shield(task)
+
+    def _settle(self, text: str, task: asyncio.Task[NluResult]) -> None:
+        if self._inflight.get(text) is task:
+            del self._inflight[text]
+        if not task.cancelled() and task.exception() is None:  # failures are not kept
+            self.put(text, task.result())
 
     def info(self) -> dict[str, int]:
         return {"hits": self.hits, "misses": self.misses, "size": len(self._items)}

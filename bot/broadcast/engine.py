@@ -76,7 +76,8 @@ class EngineConfig:
         # By default 0.2 s of sending saved up and ~0.25 s of requests in flight: under load
         # the event loop wakes senders late and answers come slower, and with a burst of 2 and
         # 8 senders a 100/s broadcast beside 130 replies/s reached only ~77 % of its rate.
-        # Telegram's own limits are kept by the shared send budget, not by this bucket.
+        # With RATE_LIMITER=chat Telegram's own limits are kept by the shared send budget,
+        # not by this bucket; with aio, BROADCAST_RATE must leave room for the replies.
         burst = settings.broadcast_burst or max(2.0, rate * 0.2)
         concurrency = settings.broadcast_concurrency or max(8, math.ceil(rate / 4))
         return cls(
@@ -364,6 +365,10 @@ class DeliveryEngine:
         while self._go(run):
             if not await self.bucket.acquire(lambda: self._go(run)):
                 return
+            # The global slot is taken before the claim, so no row waits in 'sending' for one
+            # (after a crash such a row would count as unknown and not be re-sent). The send
+            # follows the slot by a claim, or by up to a second when the recipient is
+            # chatting with the bot: sends may bunch up by `concurrency`, never exceed the rate.
             if self.shared is not None and not await self.shared.spare_overall(
                 lambda: self._go(run)
             ):
@@ -392,10 +397,9 @@ class DeliveryEngine:
     async def _deliver(self, run: _Run, d: Delivery) -> None:
         st = run.stats
         assert d.chat_id is not None
+        await self.chats.wait(d.chat_id)  # BROADCAST_PER_CHAT_S between broadcast messages
         if self.shared is not None:
-            await self.shared.wait_chat(d.chat_id)
-        else:
-            await self.chats.wait(d.chat_id)
+            await self.shared.wait_chat(d.chat_id)  # the chat's second, shared with replies
         try:
             message_id = await self.send(d.chat_id, run.rendered)
         except RetryAfter as exc:

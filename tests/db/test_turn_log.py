@@ -90,3 +90,29 @@ async def test_existing_people_keep_their_record(database):
     await log.flush()
     with database.factory() as s:
         assert s.scalar(select(ConversationTurn.person_id)) == pid
+
+
+async def test_forget_drops_a_persons_unwritten_turns_only(database):
+    log = TurnLog(database, interval_s=60)
+    log.add(21, "An", "so dien thoai cua toi", None, 0.3)
+    log.add(22, "Bình", "bao nhieu tien", "ask_cost", 0.9)
+    await log.forget(21)
+    await log.flush()
+    assert turns_of(database, 21) == []
+    assert turns_of(database, 22) == ["bao nhieu tien"]
+
+
+async def test_a_cancelled_flush_still_writes_its_batch(database):
+    log = TurnLog(database, interval_s=60)
+    log.add(31, "Cúc", "mua o dau", "ask_where_to_buy", 0.9)
+    flushing = asyncio.create_task(log.flush())
+    await asyncio.sleep(0)  # the write has started in its thread
+    flushing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await flushing
+    for _ in range(40):
+        if turns_of(database, 31):
+            break
+        await asyncio.sleep(0.05)
+    assert turns_of(database, 31) == ["mua o dau"]
+    assert await log.flush() == 0  # nothing was put back to be written twice

@@ -261,3 +261,32 @@ async def test_without_a_cache_every_parse_asks_the_server():
         await client.parse("x")
         await client.parse("x")
     assert len(asked) == 2 and client.cache is None
+
+
+async def test_a_cancelled_caller_does_not_cancel_the_others_waiting_on_the_same_text():
+    release = asyncio.Event()
+
+    async def app(request):
+        await release.wait()
+        return web.json_response(rasa_answer((await request.json())["text"]))
+
+    server = web.Application()
+    server.router.add_post("/model/parse", app)
+    runner = web.AppRunner(server)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        async with NluClient(f"http://127.0.0.1:{port}", cache_size=8) as client:
+            first = asyncio.create_task(client.parse("bao nhieu tien"))
+            await asyncio.sleep(0.1)
+            second = asyncio.create_task(client.parse("bao nhieu tien"))
+            await asyncio.sleep(0.1)
+            first.cancel()
+            release.set()
+            assert (await second).intent == "ask_cost"
+            assert first.cancelled()
+            assert client.cache is not None and client.cache.info()["size"] == 1
+    finally:
+        await runner.cleanup()
