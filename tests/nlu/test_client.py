@@ -222,32 +222,37 @@ async def test_cache_entries_expire_and_failures_are_not_kept():
         assert len(calls) == 3
 
 
-async def test_concurrent_identical_texts_share_one_request():
+@pytest.fixture
+async def held_server():
+    """An NLU server that answers every parse only once `release` is set; (url, release, asked)."""
     release = asyncio.Event()
     asked = []
 
-    async def app(request):
+    async def parse(request):
         asked.append(1)
         await release.wait()
         return web.json_response(rasa_answer((await request.json())["text"]))
 
     server = web.Application()
-    server.router.add_post("/model/parse", app)
+    server.router.add_post("/model/parse", parse)
     runner = web.AppRunner(server)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
-    try:
-        async with NluClient(f"http://127.0.0.1:{port}", cache_size=8) as client:
-            tasks = [asyncio.create_task(client.parse("mua o dau")) for _ in range(5)]
-            await asyncio.sleep(0.2)
-            release.set()
-            results = await asyncio.gather(*tasks)
-        assert len(asked) == 1
-        assert {r.intent for r in results} == {"ask_cost"}
-    finally:
-        await runner.cleanup()
+    yield f"http://127.0.0.1:{port}", release, asked
+    await runner.cleanup()
+
+
+async def test_concurrent_identical_texts_share_one_request(held_server):
+    url, release, asked = held_server
+    async with NluClient(url, cache_size=8) as client:
+        tasks = [asyncio.create_task(client.parse("mua o dau")) for _ in range(5)]
+        await asyncio.sleep(0.2)
+        release.set()
+        results = await asyncio.gather(*tasks)
+    assert len(asked) == 1
+    assert {r.intent for r in results} == {"ask_cost"}
 
 
 async def test_without_a_cache_every_parse_asks_the_server():
@@ -263,30 +268,17 @@ async def test_without_a_cache_every_parse_asks_the_server():
     assert len(asked) == 2 and client.cache is None
 
 
-async def test_a_cancelled_caller_does_not_cancel_the_others_waiting_on_the_same_text():
-    release = asyncio.Event()
-
-    async def app(request):
-        await release.wait()
-        return web.json_response(rasa_answer((await request.json())["text"]))
-
-    server = web.Application()
-    server.router.add_post("/model/parse", app)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        async with NluClient(f"http://127.0.0.1:{port}", cache_size=8) as client:
-            first = asyncio.create_task(client.parse("bao nhieu tien"))
-            await asyncio.sleep(0.1)
-            second = asyncio.create_task(client.parse("bao nhieu tien"))
-            await asyncio.sleep(0.1)
-            first.cancel()
-            release.set()
-            assert (await second).intent == "ask_cost"
-            assert first.cancelled()
-            assert client.cache is not None and client.cache.info()["size"] == 1
-    finally:
-        await runner.cleanup()
+async def test_a_cancelled_caller_does_not_cancel_the_others_waiting_on_the_same_text(
+    held_server,
+):
+    url, release, asked = held_server
+    async with NluClient(url, cache_size=8) as client:
+        first = asyncio.create_task(client.parse("bao nhieu tien"))
+        await asyncio.sleep(0.1)
+        second = asyncio.create_task(client.parse("bao nhieu tien"))
+        await asyncio.sleep(0.1)
+        first.cancel()
+        release.set()
+        assert (await second).intent == "ask_cost"
+        assert first.cancelled() and len(asked) == 1
+        assert client.cache is not None and client.cache.info()["size"] == 1
