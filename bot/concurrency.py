@@ -195,8 +195,8 @@ class Gcra:
 class SendBudget:
     """Telegram's flood limits for one bot token, shared by everything that sends with it.
 
-    Replies book their slots ahead (`reserve_*`); the broadcast engine takes only the global
-    slots that are free right now (`spare_overall`), so a broadcast never delays a person
+    Replies book their slots ahead (`wait_chat`, `wait_overall`); the broadcast engine takes
+    only the global slots that are free right now (`spare_overall`), so a broadcast never delays a person
     waiting for an answer (python-telegram-bot issue #3689) and the two together stay under
     the global rate. Per chat both book the same 1/s slots: a citizen who is chatting while
     the broadcast reaches them gets both messages, one second apart.
@@ -267,15 +267,6 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self.budget = budget or SendBudget(sleep=sleep, **limits)
         self.max_retries = max_retries
         self.sleep = sleep
-
-    # the budget's buckets, under their old names (tests and benches read them)
-    @property
-    def overall(self) -> Gcra:
-        return self.budget.overall
-
-    @property
-    def chats(self) -> Gcra:
-        return self.budget.chats
 
     async def initialize(self) -> None:
         pass

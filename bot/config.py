@@ -5,26 +5,18 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+D = TypeVar("D")  # an env helper's default: a number, or None for "derive it"
 
 
-def _env_float(name: str, default: float) -> float:
+def _env_float(name: str, default: D) -> float | D:
     raw = os.environ.get(name)
     return float(raw) if raw not in (None, "") else default
 
 
-def _env_float_or_none(name: str) -> float | None:
-    raw = os.environ.get(name)
-    return float(raw) if raw not in (None, "") else None
-
-
-def _env_int_or_none(name: str) -> int | None:
-    raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else None
-
-
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: D) -> int | D:
     raw = os.environ.get(name)
     return int(raw) if raw not in (None, "") else default
 
@@ -129,9 +121,9 @@ class Settings:
             renewal_default_months=_env_int("RENEWAL_DEFAULT_MONTHS", cls.renewal_default_months),
             admin_ids=frozenset(int(x) for x in admins.replace(",", " ").split() if x.isdigit()),
             broadcast_rate=_env_float("BROADCAST_RATE", cls.broadcast_rate),
-            broadcast_burst=_env_float_or_none("BROADCAST_BURST"),
+            broadcast_burst=_env_float("BROADCAST_BURST", None),
             broadcast_per_chat_s=_env_float("BROADCAST_PER_CHAT_S", cls.broadcast_per_chat_s),
-            broadcast_concurrency=_env_int_or_none("BROADCAST_CONCURRENCY"),
+            broadcast_concurrency=_env_int("BROADCAST_CONCURRENCY", None),
             broadcast_max_attempts=_env_int("BROADCAST_MAX_ATTEMPTS", cls.broadcast_max_attempts),
             broadcast_poll_s=_env_float("BROADCAST_POLL_S", cls.broadcast_poll_s),
             broadcast_progress_s=_env_float("BROADCAST_PROGRESS_S", cls.broadcast_progress_s),
