@@ -7,7 +7,7 @@ per month, then multiplied by the months, so 12 months is exactly 2 x 6 and 4 x 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from . import messages as M
@@ -25,6 +25,7 @@ from .model import (
     MemberQuote,
     Message,
     ProvinceRules,
+    Question,
     Quote,
     QuoteRequest,
     Rules,
@@ -162,6 +163,9 @@ def _supported_member(
     else:
         reason = Message(M.REASON_SUPPORTED, (title, ("support_percent", chosen.support)))
     extra = list(notes)
+    application = chosen.rule.application if chosen.line == LINE_FREE else None
+    if application:
+        extra.append(Message(M.NOTE_APPLICATION, (("application", application),)))
     if len(cands) > 1:
         extra.append(Message(M.NOTE_BEST_OF, (("count", len(cands)),)))
     if chosen.capped_from is not None:
@@ -185,6 +189,8 @@ def _supported_member(
         group=chosen.group,
         alternatives=alternatives,
         notes=tuple(extra),
+        rule_id=chosen.rule.id,
+        application=application,
     )
 
 
@@ -259,8 +265,37 @@ def _price_members(request: QuoteRequest, rules: Rules, province, monthly_full, 
 
 
 def quote(request: QuoteRequest, rules: Rules) -> Quote:
-    """Price every member of the request on the line best for them (policy reference §§1-5)."""
+    """Price every member of the request on the line best for them (policy reference §§1-5),
+    and name, per member, the questions whose answer would change the price (§8)."""
     validate_request(request, rules)
+    priced = _quote(request, rules)
+    members = tuple(
+        replace(m, questions=open_questions(request, rules, i, priced))
+        for i, m in enumerate(priced.members)
+    )
+    return replace(priced, members=members)
+
+
+def open_questions(
+    request: QuoteRequest, rules: Rules, index: int, priced: Quote | None = None
+) -> tuple[Question, ...]:
+    """Questions (questions.yaml) whose answer would change the price of member `index`: the
+    member fits the question and the probe changes the household's total or the member's line."""
+    priced = priced or _quote(request, rules)
+    member, mq = request.members[index], priced.members[index]
+    found = []
+    for q in rules.questions:
+        if not q.fits(member, request.date):
+            continue
+        members = list(request.members)
+        members[index] = q.probe(member)
+        probe = _quote(replace(request, members=tuple(members)), rules)
+        if probe.total_vnd != priced.total_vnd or probe.members[index].line != mq.line:
+            found.append(q)
+    return tuple(found)
+
+
+def _quote(request: QuoteRequest, rules: Rules) -> Quote:
     day = request.date
     base, rate, ladder = (rules.base_salary.at(day), rules.rate.at(day), rules.ladder.at(day))
     assert base is not None and rate is not None and ladder is not None  # validated above
@@ -286,6 +321,7 @@ def quote(request: QuoteRequest, rules: Rules) -> Quote:
         rules_as_of=max(used),
         base_salary=base,
         rate=rate,
+        ladder=ladder,
         monthly_full=monthly_full,
         province_name=rules.province_names.get(request.province) if request.province else None,
         notes=tuple(notes),
@@ -304,6 +340,7 @@ def _any_rounding(members: tuple[MemberQuote, ...], monthly_full: Decimal) -> bo
 
 __all__ = [
     "quote",
+    "open_questions",
     "round_vnd",
     "part_of",
     "effective_groups",

@@ -19,9 +19,12 @@ from .model import (
     PROVINCE,
     STATE,
     Dated,
+    FactItem,
+    FactTopic,
     GroupRule,
     Limits,
     ProvinceRules,
+    Question,
     Rules,
     Timeline,
 )
@@ -226,6 +229,9 @@ def _rule(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...], payers: set[str
         raise ctx.fail(f"{key}.by_age", "must be true or false")
     if by_age and min_age is None and max_age is None:
         raise ctx.fail(f"{key}.by_age", "by_age needs min_age or max_age")
+    application = raw.get("application")
+    if application is not None and (not isinstance(application, str) or not application.strip()):
+        raise ctx.fail(f"{key}.application", "must be a text saying where to apply")
     values = _require(ctx, raw, "values", key)
     return GroupRule(
         id=str(rule_id),
@@ -237,6 +243,7 @@ def _rule(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...], payers: set[str
         by_age=by_age,
         min_age=min_age,
         max_age=max_age,
+        application=application.strip() if application else None,
     )
 
 
@@ -289,7 +296,95 @@ def _province(
     not_modelled = (
         _timeline(ctx, raw_nm, "not_modelled", _value_parser("none")(ctx)) if raw_nm else None
     )
-    return ProvinceRules(slug, _rules(ctx, data, known, {PROVINCE}), not_modelled)
+    sources = data.get("sources") or []
+    if not isinstance(sources, list) or not all(isinstance(x, str) and x for x in sources):
+        raise ctx.fail("sources", "must be a list of document names")
+    rules = _rules(ctx, data, known, {PROVINCE})
+    return ProvinceRules(slug, valid[slug], rules, not_modelled, tuple(sources))
+
+
+def _group_set(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...]) -> frozenset[str]:
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, list):
+        raise ctx.fail(key, "must be a list of group ids")
+    for i, group in enumerate(raw):
+        if group not in known:
+            raise ctx.fail(f"{key}[{i}]", f"unknown group id {group!r}")
+    return frozenset(raw)
+
+
+def _month_day(ctx: _Ctx, raw: Any, key: str) -> tuple[int, int] | None:
+    if raw is None:
+        return None
+    try:
+        month, day = (int(x) for x in str(raw).split("-"))
+        dt.date(2000, month, day)
+    except ValueError as exc:
+        raise ctx.fail(key, f"must be MM-DD: {raw!r}") from exc
+    return month, day
+
+
+def _question(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...]) -> Question:
+    if not isinstance(raw, dict):
+        raise ctx.fail(key, "must be a mapping")
+    when = raw.get("when") or {}
+    probe = _require(ctx, raw, "probe", key)
+    if not isinstance(when, dict) or not isinstance(probe, dict):
+        raise ctx.fail(key, "when and probe must be mappings")
+    add = _group_set(ctx, probe.get("add"), f"{key}.probe.add", known)
+    drop = _group_set(ctx, probe.get("drop"), f"{key}.probe.drop", known)
+    probe_age = _age(ctx, probe.get("age"), f"{key}.probe.age")
+    if not add and not drop and probe_age is None:
+        raise ctx.fail(f"{key}.probe", "must add or drop a group or set an age")
+    reference = _require(ctx, raw, "reference", key)
+    return Question(
+        id=str(_require(ctx, raw, "id", key)),
+        text=str(_require(ctx, raw, "text", key)).strip(),
+        groups_any=_group_set(ctx, when.get("groups_any"), f"{key}.when.groups_any", known),
+        groups_none=_group_set(ctx, when.get("groups_none"), f"{key}.when.groups_none", known),
+        min_age=_age(ctx, when.get("min_age"), f"{key}.when.min_age"),
+        max_age=_age(ctx, when.get("max_age"), f"{key}.when.max_age"),
+        until_month_day=_month_day(ctx, when.get("until"), f"{key}.when.until"),
+        add_groups=tuple(sorted(add)),
+        drop_groups=tuple(sorted(drop)),
+        probe_age=probe_age,
+        reference=str(reference),
+    )
+
+
+def _questions(path: Path, root: Path, known: tuple[str, ...]) -> tuple[Question, ...]:
+    ctx = _Ctx(path, root)
+    raw = _require(ctx, _read(ctx), "questions", "")
+    if not isinstance(raw, list):
+        raise ctx.fail("questions", "must be a list")
+    out = tuple(_question(ctx, q, f"questions[{i}]", known) for i, q in enumerate(raw))
+    if len({q.id for q in out}) != len(out):
+        raise ctx.fail("questions", "duplicate question id")
+    return out
+
+
+def _fact_topic(path: Path, root: Path) -> FactTopic:
+    """One answer topic: dated items, each with its own reference (facts/<topic>.yaml)."""
+    ctx = _Ctx(path, root)
+    data = _read(ctx)
+    topic = _require(ctx, data, "topic", "")
+    if topic != path.stem:
+        raise ctx.fail("topic", f"{topic!r} does not match the file name {path.stem!r}")
+    raw = _require(ctx, data, "items", "")
+    if not isinstance(raw, list) or not raw:
+        raise ctx.fail("items", "must be a non-empty list")
+    items = []
+    for i, item in enumerate(raw):
+        key = f"items[{i}]"
+        if not isinstance(item, dict):
+            raise ctx.fail(key, "must be a mapping")
+        text = _require(ctx, item, "text", key)
+        row = _row(ctx, item, key, lambda _raw, _key: None)
+        items.append(FactItem(str(_require(ctx, item, "id", key)), str(text).strip(), row))
+    if len({i.id for i in items}) != len(items):
+        raise ctx.fail("items", "duplicate item id")
+    return FactTopic(str(topic), str(_require(ctx, data, "title", "")).strip(), tuple(items))
 
 
 def province_names() -> dict[str, str]:
@@ -320,6 +415,8 @@ def load_rules_from(directory: Path | str) -> Rules:
         provinces=provinces,
         province_names=valid,
         limits=_limits(root / "limits.yaml", root),
+        questions=_questions(root / "questions.yaml", root, known),
+        facts={p.stem: _fact_topic(p, root) for p in sorted((root / "facts").glob("*.yaml"))},
     )
 
 

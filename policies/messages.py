@@ -30,6 +30,7 @@ NOTE_GROUP_NOT_APPLICABLE = N_(
 NOTE_GROUP_NO_RULE = N_(
     "The group {group} has no support rule in the data; priced on the household line."
 )
+NOTE_APPLICATION = N_("Free once the allowance is granted: {application}")
 NOTE_CAPPED = N_("Support capped at 100 %: the provincial share was reduced to {province_percent}.")
 NOTE_BASE_LATEST = N_(
     "Base salary: the latest known row is used ({base_vnd} from {start}, {reference}); a later change is not in the data."
@@ -64,6 +65,9 @@ EXPLAIN_TOTAL = N_("Total to pay: {total_vnd}.")
 EXPLAIN_NOTES = N_("Notes:")
 EXPLAIN_RULES_AS_OF = N_("Rules as of {date}.")
 EXPLAIN_UNCONFIRMED_MARK = N_("as far as we know")
+RULE_HOUSEHOLD_LADDER = N_("Household line (decreasing share by rank)")
+EXPLAIN_RULE = N_("Rule applied: {rule_title} ({basis}).")
+EXPLAIN_QUESTION = N_("A question that would change this: {question}")
 
 LINE_LABELS = {
     "household": N_("household line"),
@@ -77,6 +81,7 @@ PAYER_LABELS = {
     "province": N_("Provincial budget"),
     "employer_and_employee": N_("Employer and employee"),
     "social_insurance_fund": N_("Social insurance fund"),
+    "armed_forces_unit": N_("Army or police unit"),
 }
 
 GROUP_LABELS = {
@@ -97,4 +102,8 @@ GROUP_LABELS = {
     "employee": N_("employee under contract"),
     "pensioner": N_("pensioner"),
     "household": N_("household line"),
+    "disabled_severe": N_("person with a severe disability"),
+    "island_commune": N_("resident of an island commune or special zone"),
+    "hardship_area": N_("resident of an extremely difficult commune or village"),
+    "armed_forces_relative": N_("relative of an army or police officer"),
 }

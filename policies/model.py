@@ -68,6 +68,9 @@ class GroupRule:
     by_age: bool = False
     min_age: int | None = None
     max_age: int | None = None
+    # A free card that needs the person to apply first (social pension, disability allowance):
+    # where and how, as a catalog msgid. None: the card follows from the status alone.
+    application: str | None = None
 
     def fits_age(self, age: int | None) -> bool:
         if age is None:
@@ -82,8 +85,67 @@ class GroupRule:
 @dataclass(frozen=True)
 class ProvinceRules:
     slug: str
+    name: str  # official name, for the provinces table
     rules: tuple[GroupRule, ...]
     not_modelled: Timeline | None = None
+    sources: tuple[str, ...] = ()  # documents the file was built from (README table)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question whose answer may change what a member pays (questions.yaml).
+
+    It is open for a member when the member fits `when` and pricing the member as the probe
+    describes (extra groups, another age) changes the household's total or the member's line."""
+
+    id: str
+    text: str  # catalog msgid, asked of the citizen
+    groups_any: frozenset[str] = frozenset()  # member has one of these (empty: any)
+    groups_none: frozenset[str] = frozenset()  # member has none of these
+    min_age: int | None = None
+    max_age: int | None = None
+    until_month_day: tuple[int, int] | None = None  # only on dates up to this (month, day)
+    add_groups: tuple[str, ...] = ()
+    drop_groups: tuple[str, ...] = ()
+    probe_age: int | None = None
+    reference: str = ""
+
+    def fits(self, member: Member, day: dt.date) -> bool:
+        groups = set(member.groups)
+        if self.groups_any and not groups & self.groups_any:
+            return False
+        if groups & self.groups_none:
+            return False
+        if self.min_age is not None and member.age < self.min_age:
+            return False
+        if self.max_age is not None and member.age > self.max_age:
+            return False
+        return self.until_month_day is None or (day.month, day.day) <= self.until_month_day
+
+    def probe(self, member: Member) -> Member:
+        kept = [g for g in member.groups if g not in self.drop_groups]
+        groups = tuple(dict.fromkeys([*kept, *self.add_groups]))
+        age = member.age if self.probe_age is None else self.probe_age
+        return Member(age=age, groups=groups)
+
+
+@dataclass(frozen=True)
+class FactItem:
+    """One dated statement of a non-price answer (benefits, card validity, documents, where)."""
+
+    id: str
+    text: str  # catalog msgid
+    row: Dated  # dates, reference, unconfirmed note
+
+
+@dataclass(frozen=True)
+class FactTopic:
+    topic: str
+    title: str  # catalog msgid
+    items: tuple[FactItem, ...]
+
+    def at(self, day: dt.date) -> tuple[FactItem, ...]:
+        return tuple(i for i in self.items if i.row.covers(day))
 
 
 @dataclass(frozen=True)
@@ -103,6 +165,8 @@ class Rules:
     provinces: dict[str, ProvinceRules]
     province_names: dict[str, str]  # every valid slug -> official name
     limits: Limits
+    questions: tuple[Question, ...] = ()
+    facts: dict[str, FactTopic] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -167,6 +231,9 @@ class MemberQuote:
     ladder_percent: Decimal | None = None
     alternatives: tuple[Alternative, ...] = ()
     notes: tuple[Message, ...] = ()
+    rule_id: str | None = None  # the rule applied (None on the household line)
+    application: str | None = None  # msgid: the free card needs an application, where to make it
+    questions: tuple[Question, ...] = ()  # open questions that could change this member's price
 
     @property
     def unconfirmed(self) -> bool:
@@ -181,6 +248,7 @@ class Quote:
     rules_as_of: dt.date
     base_salary: Dated
     rate: Dated
+    ladder: Dated
     monthly_full: Decimal
     province_name: str | None
     notes: tuple[Message, ...] = field(default=())

@@ -12,7 +12,7 @@ from babel.numbers import format_decimal
 
 from . import messages as M
 from .i18n import DEFAULT_LOCALE, format_vnd, normalise_locale, translations
-from .model import MemberQuote, Message, Quote, Share
+from .model import Dated, MemberQuote, Message, Quote, Share
 
 LOCALES_DIR = str(Path(__file__).parent / "locales")
 
@@ -41,9 +41,14 @@ def _param(key: str, value: Any, locale: str, _) -> str:
         return _(M.GROUP_LABELS.get(value, value))
     if key == "payer":
         return _(M.PAYER_LABELS.get(value, value))
-    if key in ("rule_title", "note"):
+    if key in ("rule_title", "note", "application", "question"):
         return _(value) if value else value
     return str(value)
+
+
+def render_text(msgid: str, locale: str = DEFAULT_LOCALE) -> str:
+    """A plain catalog text (rule title, fact, question) in `locale`."""
+    return _gettext(locale)(msgid)
 
 
 def render(message: Message, locale: str = DEFAULT_LOCALE) -> str:
@@ -81,6 +86,12 @@ def _member_dict(m: MemberQuote, locale: str) -> dict[str, Any]:
         "reason_vi": render(m.reason, "vi"),
         "notes": [render(n, locale) for n in m.notes],
         "unconfirmed": m.unconfirmed,
+        "rule": m.rule_id,
+        "application": render_text(m.application, locale) if m.application else None,
+        "questions": [
+            {"id": q.id, "text": render_text(q.text, locale), "basis": q.reference}
+            for q in m.questions
+        ],
         "alternatives": [
             {"group": a.group, "rule": a.rule_id, "amount_vnd": a.amount_vnd}
             for a in m.alternatives
@@ -114,7 +125,7 @@ def quote_to_dict(quote: Quote, locale: str = "en") -> dict[str, Any]:
     }
 
 
-def _member_lines(m: MemberQuote, locale: str, _) -> list[str]:
+def _member_lines(m: MemberQuote, locale: str, _, ladder: Dated) -> list[str]:
     mark = f" ({_(M.EXPLAIN_UNCONFIRMED_MARK)})"
     member = Message(
         M.EXPLAIN_MEMBER,
@@ -128,13 +139,28 @@ def _member_lines(m: MemberQuote, locale: str, _) -> list[str]:
     lines = [render(member, locale)]
     lines.append("  " + _(M.EXPLAIN_LINE).format(line=_(M.LINE_LABELS[m.line])))
     lines.append("  " + _(M.EXPLAIN_REASON).format(reason=render(m.reason, locale)))
+    lines.append("  " + render(_rule_message(m, ladder), locale))
     for s in m.shares:
         share = Message(
             M.EXPLAIN_SHARE, (("payer", s.payer), ("percent", s.percent), ("basis", s.basis))
         )
         lines.append("  - " + render(share, locale) + (mark if s.unconfirmed else ""))
     lines.extend("  * " + render(n, locale) for n in m.notes)
+    lines.extend(
+        "  ? " + render(Message(M.EXPLAIN_QUESTION, (("question", q.text),)), locale)
+        for q in m.questions
+    )
     return lines
+
+
+def _rule_message(m: MemberQuote, ladder: Dated) -> Message:
+    """Which rule priced the member and the documents in force for it on the payment date."""
+    if m.line == "household":
+        title, basis = M.RULE_HOUSEHOLD_LADDER, ladder.reference
+    else:
+        title = m.reason.kwargs.get("rule_title", "")
+        basis = "; ".join(dict.fromkeys(s.basis for s in m.shares))
+    return Message(M.EXPLAIN_RULE, (("rule_title", title), ("basis", basis)))
 
 
 def explain(quote: Quote, locale: str = DEFAULT_LOCALE) -> str:
@@ -174,7 +200,9 @@ def explain(quote: Quote, locale: str = DEFAULT_LOCALE) -> str:
         ),
         "",
     ]
-    body = [line for m in quote.members for line in (*_member_lines(m, locale, _), "")]
+    body = [
+        line for m in quote.members for line in (*_member_lines(m, locale, _, quote.ladder), "")
+    ]
     footer = [render(Message(M.EXPLAIN_TOTAL, (("total_vnd", quote.total_vnd),)), locale)]
     footer.append(render(Message(M.EXPLAIN_RULES_AS_OF, (("date", quote.rules_as_of),)), locale))
     if quote.notes:

@@ -38,6 +38,13 @@ def data_msgids() -> set[str]:
         for rule in data.get("rules", []):
             found.add(rule["title"])
             found.update(v["note"] for v in rule["values"] if v.get("note"))
+            if rule.get("application"):
+                found.add(rule["application"])
+        found.update(q["text"] for q in data.get("questions", []))
+        if "items" in data:  # facts/<topic>.yaml
+            found.add(data["title"])
+            found.update(i["text"] for i in data["items"])
+            found.update(i["note"] for i in data["items"] if i.get("note"))
         for key in ("values", "not_modelled"):
             rows = data.get(key) or []
             found.update(r["note"] for r in rows if isinstance(r, dict) and r.get("note"))
@@ -91,9 +98,9 @@ def test_explain_says_which_base_row_after_the_last(rules):
 
 
 def test_explain_national_only_said(rules):
-    req = {**MIXED, "province": "ha_noi"}
+    req = {**MIXED, "province": "thanh_hoa"}
     text = explain(quote(parse_request(req, rules), rules), "vi")
-    assert "Chưa có dữ liệu chính sách riêng của Thành phố Hà Nội" in text
+    assert "Chưa có dữ liệu chính sách riêng của Thanh Hóa" in text
 
 
 def test_confirmed_quote_has_no_unconfirmed_mark(rules):

@@ -89,8 +89,8 @@ def test_missing_reference(params):
 
 
 def test_unconfirmed_needs_note(params):
-    edit(params / "base_salary.yaml", lambda d: d["values"][-1].pop("note"))
-    expect_error(params, "base_salary.yaml", "values[5].note", "unconfirmed")
+    edit(params / "national_groups.yaml", lambda d: d["rules"][-4]["values"][-1].pop("note"))
+    expect_error(params, "national_groups.yaml", "rules[13].values[1].note", "unconfirmed")
 
 
 def test_unknown_province_file(params):
@@ -119,15 +119,14 @@ def test_bad_date(params):
 def test_new_province_is_a_file_not_code(params):
     """Adding a province = dropping a YAML file; its top-ups apply with no code change."""
 
-    def as_hanoi(d):
-        d["province"] = "ha_noi"
-        d.pop("not_modelled")
+    def as_thanh_hoa(d):
+        d["province"] = "thanh_hoa"
 
-    path = params / "provinces" / "ha_noi.yaml"
+    path = params / "provinces" / "thanh_hoa.yaml"
     shutil.copy(params / "provinces" / "hai_phong.yaml", path)
-    edit(path, as_hanoi)
+    edit(path, as_thanh_hoa)
     rules = load_rules_from(params)
-    req = QuoteRequest(dt.date(2026, 11, 22), 12, (Member(45, ("near_poor",)),), "ha_noi")
+    req = QuoteRequest(dt.date(2026, 11, 22), 12, (Member(45, ("near_poor",)),), "thanh_hoa")
     assert quote(req, rules).total_vnd == 0
 
 
