@@ -12,7 +12,13 @@ import policies
 from bot.citizen.facts import Household, Member
 from bot.i18n import Gettext, money
 
-LAW = "Luật Bảo hiểm y tế 2008, sửa đổi 2014 và Luật 51/2024/QH15"
+# Non-price answers and the facts file each is built from (policies/parameters/facts/).
+FACT_TOPICS = {
+    "ask_benefits": "benefits",
+    "ask_card_validity": "card_validity",
+    "ask_documents": "documents",
+    "ask_where_to_buy": "where_to_buy",
+}
 
 
 def group_label(_: Gettext, group: str) -> str:
@@ -34,8 +40,39 @@ def group_label(_: Gettext, group: str) -> str:
         "employee": _("người lao động có hợp đồng"),
         "pensioner": _("người hưởng lương hưu"),
         "household": _("tham gia theo hộ gia đình"),
+        "disabled_severe": _("người khuyết tật nặng, đặc biệt nặng"),
+        "island_commune": _("người sống ở xã đảo, đặc khu"),
+        "hardship_area": _("người sống ở xã, thôn đặc biệt khó khăn"),
+        "armed_forces_relative": _("thân nhân quân đội, công an"),
     }
     return labels.get(group, group)
+
+
+def relation_label(_: Gettext, relation: str | None) -> str | None:
+    return {
+        "self": _("bạn"),
+        "parent": _("bố/mẹ"),
+        "child": _("con"),
+        "spouse": _("vợ/chồng"),
+        "grandparent": _("ông/bà"),
+        "grandchild": _("cháu"),
+        "sibling": _("anh/chị/em"),
+    }.get(relation or "")
+
+
+def member_label(_: Gettext, hh: Household, index: int) -> str:
+    """'Người thứ 2 (ông/bà, khuyết tật)': who a question is about, as the person described them."""
+    m = hh.members[index]
+    parts = [p for p in (relation_label(_, m.relation),) if p]
+    parts += [group_label(_, g) for g in m.groups if g != "household"]
+    if m.age is not None:
+        parts.insert(0, _("{age} tuổi").format(age=m.age))
+    who = _("Người thứ {i}").format(i=index + 1)
+    return f"{who} ({html.escape(', '.join(parts))})" if parts else who
+
+
+def question_text(question, locale: str = "vi") -> str:
+    return html.escape(policies.render_text(question.text, locale))
 
 
 def topic_label(_: Gettext, intent: str) -> str:
@@ -57,7 +94,9 @@ class QuoteAnswer:
     data: dict  # what the lead stores: request, total, per-member amounts
 
 
-def quote_household(rules, hh: Household, today: date, _: Gettext) -> QuoteAnswer:
+def quote_household(
+    rules, hh: Household, today: date, _: Gettext, locale: str = "vi"
+) -> QuoteAnswer:
     request = hh.quote_request(today)
     q = policies.quote(policies.parse_request(request, rules), rules)
     known_age = [m.age is not None for m in hh.members] + [False] * hh.unknown_members()
@@ -75,7 +114,12 @@ def quote_household(rules, hh: Household, today: date, _: Gettext) -> QuoteAnswe
             if age_known
             else _("Người {i}").format(i=m.index + 1)
         )
-        lines.append(f"• {who}: <b>{money(m.amount_vnd)}</b> — {html.escape(_line_text(m, _))}")
+        if m.application:
+            lines.append(f"• {who}: {html.escape(_application_text(m, _, locale))}")
+        else:
+            lines.append(f"• {who}: <b>{money(m.amount_vnd)}</b> — {html.escape(_line_text(m, _))}")
+        for question in m.questions:
+            lines.append(f"  <i>{question_text(question, locale)}</i>")
     notes = []
     assumptions = hh.assumptions()
     if "adults_household_line" in assumptions and not hh.members:
@@ -100,8 +144,10 @@ def quote_household(rules, hh: Household, today: date, _: Gettext) -> QuoteAnswe
         notes.append(_("Mình chưa có dữ liệu hỗ trợ riêng của tỉnh/thành này, mới tính mức chung."))
     base = q.base_salary
     notes.append(
-        _("Mức đóng 4,5% lương cơ sở {base}/tháng (từ {start}).").format(
-            base=money(int(base.value)), start=base.start.strftime("%d/%m/%Y")
+        _("Mức đóng {rate}% lương cơ sở {base}/tháng (từ {start}).").format(
+            rate=_pct(q.rate.value).replace(".", ","),
+            base=money(int(base.value)),
+            start=base.start.strftime("%d/%m/%Y"),
         )
     )
     if q.unconfirmed:
@@ -119,6 +165,13 @@ def quote_household(rules, hh: Household, today: date, _: Gettext) -> QuoteAnswe
         "rules_as_of": q.rules_as_of.isoformat(),
     }
     return QuoteAnswer("\n".join(lines), data)
+
+
+def _application_text(m, _: Gettext, locale: str) -> str:
+    """A free card that needs an application: where to apply instead of a price of 0 ₫."""
+    return _("miễn phí ({group}) khi được duyệt: {how}").format(
+        group=group_label(_, m.group), how=policies.render_text(m.application, locale)
+    )
 
 
 def _line_text(m, _: Gettext) -> str:
@@ -150,7 +203,7 @@ def quote_basis(rules, quote_data: dict | None, locale: str) -> str | None:
 
 
 # --- eligibility -------------------------------------------------------------------------------
-def eligibility(rules, hh: Household, today: date, _: Gettext) -> str:
+def eligibility(rules, hh: Household, today: date, _: Gettext, locale: str = "vi") -> str:
     province = hh.province_slug
     people = [m for m in hh.members if m.age is not None or m.groups]
     if not people and set(hh.household_groups) - {"household"}:
@@ -158,17 +211,27 @@ def eligibility(rules, hh: Household, today: date, _: Gettext) -> str:
     lines: list[str] = []
     if people:
         for m in people:
-            lines.append(_person_eligibility(rules, hh, m, today, _))
+            lines.append(_person_eligibility(rules, hh, m, today, _, locale))
     else:
         lines.append(_("<b>Nhà nước đóng hoặc hỗ trợ tiền BHYT cho:</b>"))
         for d in policies.eligible_support_details(rules, today, province):
             lines.append(_support_line(d, _))
-        if province is None:
-            lines.append(
-                _("Tỉnh/thành có thể hỗ trợ thêm: cho mình biết bạn ở đâu để xem mức của tỉnh.")
-            )
+    if province is None:
+        lines.append(
+            _("Tỉnh/thành có thể hỗ trợ thêm: cho mình biết bạn ở đâu để xem mức của tỉnh.")
+        )
+    elif province not in policies.known_provinces(rules):
+        lines.append(
+            _(
+                "Mình chưa có dữ liệu hỗ trợ riêng của {province}; tỉnh/thành có thể hỗ trợ thêm "
+                "ngoài các mức trên, bạn hỏi UBND xã/phường nhé."
+            ).format(province=html.escape(hh.province_name or province))
+        )
     lines.append(
-        _("Người có hợp đồng lao động đóng qua nơi làm việc; người hưởng lương hưu đã có thẻ.")
+        _(
+            "Người có hợp đồng lao động đóng qua nơi làm việc; người hưởng lương hưu đã có thẻ; "
+            "thân nhân quân đội, công an nhận thẻ qua đơn vị."
+        )
     )
     return "\n".join(lines)
 
@@ -182,16 +245,22 @@ def _support_line(d, _: Gettext) -> str:
     return f"• {group_label(_, d.group)}{band}: {what}{mark}"
 
 
-def _person_eligibility(rules, hh: Household, m, today: date, _: Gettext) -> str:
-    groups = sorted(set(m.groups) | (set(hh.household_groups) - {"household"}))
-    age = m.age if m.age is not None else 30
-    request = {"date": today.isoformat(), "province": hh.province_slug, "months": 12,
-               "members": [{"age": age, "groups": groups}]}  # fmt: skip
-    q = policies.quote(policies.parse_request(request, rules), rules)
-    mq = q.members[0]
+def _groups_of(hh: Household, m) -> list[str]:
+    return sorted(set(m.groups) | (set(hh.household_groups) - {"household"}))
+
+
+def _person_eligibility(rules, hh: Household, m, today: date, _: Gettext, locale: str) -> str:
+    groups = _groups_of(hh, m)
     who = _("Người {age} tuổi").format(age=m.age) if m.age is not None else _("Người này")
     if groups:
         who += " (" + ", ".join(group_label(_, g) for g in groups) + ")"
+    sensitive = policies.age_sensitive_groups(rules, today, hh.province_slug)
+    if m.age is None and set(groups) & sensitive:
+        bands = _age_bands(rules, hh, groups, today)
+        if len({d.percent for d in bands}) > 1:
+            return _by_age_bands(bands, who, _)
+    age = m.age if m.age is not None else 30
+    mq = _quote_one(rules, hh, age, groups, today)
     if mq.line == "household":
         text = _(
             "{who}: theo thông tin bạn cho, chưa thuộc diện được hỗ trợ; mua theo hộ gia đình "
@@ -205,20 +274,64 @@ def _person_eligibility(rules, hh: Household, m, today: date, _: Gettext) -> str
             if options:
                 text += "\n" + _("Nếu thuộc một trong các diện sau thì được hỗ trợ:")
                 text += "\n" + "\n".join(_support_line(d, _) for d in options)
-        return text
-    if mq.line == "covered_elsewhere":
-        status = _line_text(mq, _)
-    elif mq.line == "free_group":
-        status = _("miễn phí")
+    elif mq.application:
+        text = f"{who}: " + html.escape(_application_text(mq, _, locale))
     else:
-        status = _("được hỗ trợ {pct}%").format(pct=_pct(sum(s.percent for s in mq.shares)))
-    text = f"{who}: {status}; " + _("tự đóng {amount}/năm.").format(amount=money(mq.amount_vnd))
-    bases = "; ".join(sorted({s.basis for s in mq.shares}))
+        text = f"{who}: {_status(mq, _)}; " + _("tự đóng {amount}/năm.").format(
+            amount=money(mq.amount_vnd)
+        )
+    for question in mq.questions:
+        text += "\n" + _if_yes(rules, hh, age, groups, question, today, _, locale)
+    bases = "; ".join(dict.fromkeys(s.basis for s in mq.shares))
     if bases:
         text += "\n" + _("Căn cứ: {basis}").format(basis=html.escape(bases))
     if mq.unconfirmed:
         text += _(" (theo thông tin hiện có)")
     return text
+
+
+def _quote_one(rules, hh: Household, age: int, groups: list[str], today: date):
+    request = {"date": today.isoformat(), "province": hh.province_slug, "months": 12,
+               "members": [{"age": age, "groups": groups}]}  # fmt: skip
+    return policies.quote(policies.parse_request(request, rules), rules).members[0]
+
+
+def _status(mq, _: Gettext) -> str:
+    if mq.line == "covered_elsewhere":
+        return _line_text(mq, _)
+    if mq.line == "free_group":
+        return _("miễn phí")
+    if mq.line == "household":
+        return _("mua theo hộ gia đình {amount}/năm").format(amount=money(mq.amount_vnd))
+    return _("được hỗ trợ {pct}%, tự đóng {amount}/năm").format(
+        pct=_pct(sum(s.percent for s in mq.shares)), amount=money(mq.amount_vnd)
+    )
+
+
+def _if_yes(rules, hh, age, groups, question, today, _: Gettext, locale: str) -> str:
+    """A question that would change the answer, and what the answer would then be."""
+    probe = question.probe(policies.Member(age=age, groups=tuple(groups)))
+    mq = _quote_one(rules, hh, probe.age, list(probe.groups), today)
+    then = _application_text(mq, _, locale) if mq.application else _status(mq, _)
+    return _("❓ {question} Nếu đúng: {then}.").format(
+        question=question_text(question, locale), then=html.escape(then)
+    )
+
+
+def _age_bands(rules, hh: Household, groups: list[str], today: date) -> list:
+    return [
+        d
+        for d in policies.eligible_support_details(rules, today, hh.province_slug)
+        if d.group in groups
+    ]
+
+
+def _by_age_bands(details: list, who: str, _) -> str:
+    """Support that depends on age and no age given: every band, not a guess (§8.7)."""
+    lines = [_("{who}: mức hỗ trợ tùy theo tuổi:").format(who=who)]
+    lines += [_support_line(d, _) for d in details]
+    lines.append(_("Cho mình biết tuổi để tính chính xác."))
+    return "\n".join(lines)
 
 
 def _is_age_only(d) -> bool:
@@ -231,78 +344,68 @@ def eligibility_basis(rules, hh: Household, today: date, _: Gettext) -> str:
     return _("<b>Căn cứ pháp lý</b>") + "\n" + "\n".join(f"• {html.escape(b)}" for b in bases)
 
 
-# --- where to buy and static topics ----------------------------------------------------------
-def where_to_buy(hh: Household, agents: list[str], _: Gettext) -> str:
-    lines = [_("<b>Mua hoặc gia hạn thẻ BHYT hộ gia đình tại:</b>")]
+# --- where to buy and other facts (policies/parameters/facts) -------------------------------
+def _fact_lines(rules, topic: str, today: date, _: Gettext, locale: str) -> list[str]:
+    mark = _(" (theo thông tin hiện có)")
+    return [
+        f"• {html.escape(policies.render_text(item.text, locale))}"
+        + (mark if item.row.unconfirmed else "")
+        for item in policies.facts(rules, FACT_TOPICS[topic], today)
+    ]
+
+
+def _fact_title(rules, topic: str, locale: str) -> str:
+    title = policies.render_text(rules.facts[FACT_TOPICS[topic]].title, locale)
+    return f"<b>{html.escape(title)}</b>"
+
+
+def where_to_buy(rules, hh: Household, agents: list[str], today: date, _: Gettext,
+                 locale: str = "vi") -> str:  # fmt: skip
+    lines = [_fact_title(rules, "ask_where_to_buy", locale)]
     if hh.commune_name and agents:
         lines.append(
             _(
                 "• Đại lý thu của {place}: {names} (bấm “Nhờ cán bộ liên hệ” để được gọi lại)"
             ).format(place=html.escape(hh.commune_name), names=html.escape(", ".join(agents)))
         )
-    lines += [
-        _("• UBND xã/phường nơi bạn ở (điểm thu BHYT) hoặc trạm y tế"),
-        _("• Bưu điện gần nhà"),
-        _("• Trực tuyến qua ứng dụng VssID hoặc Cổng Dịch vụ công quốc gia"),
-        _("Học sinh, sinh viên mua qua nhà trường; người đi làm có hợp đồng do nơi làm việc đóng."),
-    ]
+    lines += _fact_lines(rules, "ask_where_to_buy", today, _, locale)
     if not hh.commune_name:
         lines.append(_("Cho mình biết xã/phường của bạn để mình chỉ đại lý thu gần nhất."))
     return "\n".join(lines)
 
 
-def static(topic: str, _: Gettext) -> str:
-    if topic == "ask_benefits":
-        return "\n".join(
-            [
-                _("<b>Quyền lợi thẻ BHYT</b> (thông thường):"),
-                _("• Quỹ BHYT trả 80% chi phí khám chữa bệnh trong phạm vi được hưởng."),
-                _("• 95% cho người thuộc hộ cận nghèo và một số nhóm khác."),
-                _("• 100% cho trẻ em dưới 6 tuổi, hộ nghèo, người có công và các nhóm luật quy định."),
-                _("• Khám đúng nơi đăng ký ban đầu hoặc được chuyển tuyến để hưởng đủ quyền lợi."),
-                _("• Tham gia đủ 5 năm liên tục có thể được hưởng 100% phần vượt mức (chi tiết theo Luật)."),
-            ]
-        )  # fmt: skip
-    if topic == "ask_card_validity":
-        return "\n".join(
-            [
-                _("<b>Khi nào thẻ có hiệu lực</b>"),
-                _("• Mua lần đầu theo hộ gia đình, hoặc mua lại sau khi thẻ gián đoạn từ 90 ngày trở lên: thẻ có giá trị sau 30 ngày kể từ ngày đóng tiền."),
-                _("• Gia hạn liên tục (không bị gián đoạn): thẻ mới nối tiếp ngay thẻ cũ."),
-                _("• Nên gia hạn trước khi thẻ hết hạn để không mất quyền lợi và không bị tính lại thời gian tham gia liên tục."),
-                _("• Trẻ đủ 6 tuổi trước năm học vẫn dùng thẻ miễn phí đến hết 30/9 năm đó."),
-            ]
-        )  # fmt: skip
+def static(topic: str, rules, today: date, _: Gettext, locale: str = "vi") -> str:
+    """Benefits, card validity, documents: the dated facts in force today."""
     return "\n".join(
-        [
-            _("<b>Giấy tờ cần khi mua BHYT hộ gia đình</b>"),
-            _("• Số định danh cá nhân (căn cước) của từng người tham gia."),
-            _("• Tờ khai tham gia BHYT (mẫu TK1-TS) — đại lý thu sẽ hướng dẫn điền."),
-            _("• Thẻ BHYT cũ nếu có (để gia hạn liên tục)."),
-            _("• Giấy xác nhận thuộc diện được hỗ trợ nếu có (sổ hộ nghèo, cận nghèo…)."),
-            _("Mua qua VssID thì chỉ cần tài khoản định danh điện tử."),
-        ]
-    )  # fmt: skip
+        [_fact_title(rules, topic, locale), *_fact_lines(rules, topic, today, _, locale)]
+    )
 
 
-STATIC_BASIS = {
-    "ask_benefits": "Luật BHYT 2008, sửa đổi 2014 và Luật 51/2024/QH15 (điều 22: mức hưởng)",
-    "ask_card_validity": "Luật 51/2024/QH15 (điều 16: thời điểm thẻ có giá trị); "
-    "Nghị định 146/2018/NĐ-CP",
-    "ask_documents": "Quyết định 595/QĐ-BHXH (thủ tục thu BHYT; mẫu TK1-TS)",
-}
+def fact_basis(rules, topic: str, today: date, _: Gettext) -> str:
+    """Each document behind a facts answer, with the dates it applies from (and to)."""
+    lines = [_("<b>Căn cứ</b> (áp dụng ngày {day}):").format(day=today.strftime("%d/%m/%Y"))]
+    seen: dict[str, tuple[date, date | None]] = {}
+    for item in policies.facts(rules, FACT_TOPICS[topic], today):
+        seen.setdefault(item.row.reference, (item.row.start, item.row.end))
+    for ref, (start, end) in seen.items():
+        since = _("từ {start}").format(start=start.strftime("%d/%m/%Y"))
+        if end is not None:
+            since += _(" đến {end}").format(end=end.strftime("%d/%m/%Y"))
+        lines.append(f"• {html.escape(ref)} ({since})")
+    return "\n".join(lines)
 
 
-def basis(topic: str, rules, chat_data: dict, _: Gettext, locale: str = "vi") -> str:
+def basis(topic: str, rules, chat_data: dict, today: date, _: Gettext, locale: str = "vi") -> str:
     """The legal basis behind an answer ("Xem căn cứ")."""
     if topic == "quote":
         text = quote_basis(rules, chat_data.get("last_quote"), locale)
         return html.escape(text) if text else _("Chưa có báo giá nào để xem căn cứ.")
     if topic == "eligibility":
         hh = chat_data.get("household") or Household()
-        return eligibility_basis(rules, hh, date.today(), _)
-    ref = STATIC_BASIS.get(topic, LAW)
-    return _("<b>Căn cứ</b>: {ref}").format(ref=html.escape(ref))
+        return eligibility_basis(rules, hh, today, _)
+    if topic in FACT_TOPICS:
+        return fact_basis(rules, topic, today, _)
+    return _("Chưa có căn cứ cho câu trả lời này.")
 
 
 PHONE_DIGITS = re.compile(r"\D")

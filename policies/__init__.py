@@ -8,22 +8,26 @@ print(explain(q, "vi"))
 from .eligibility import (
     Support,
     SupportDetail,
+    age_sensitive_groups,
     covered_elsewhere_groups,
     eligible_support,
     eligible_support_details,
+    facts,
     known_provinces,
     province_slugs,
 )
-from .engine import quote
+from .engine import open_questions, quote
 from .loader import ParameterError, load_rules, load_rules_from
-from .model import Member, MemberQuote, Quote, QuoteRequest, Rules, Share
-from .render import explain, quote_to_dict, render
+from .model import Member, MemberQuote, Question, Quote, QuoteRequest, Rules, Share
+from .render import explain, quote_to_dict, render, render_text
 from .request import RequestError, parse_request
 
 __all__ = [
     "Member",
     "MemberQuote",
     "ParameterError",
+    "Question",
+    "open_questions",
     "Quote",
     "QuoteRequest",
     "RequestError",
@@ -31,10 +35,12 @@ __all__ = [
     "Share",
     "Support",
     "SupportDetail",
+    "age_sensitive_groups",
     "covered_elsewhere_groups",
     "eligible_support",
     "eligible_support_details",
     "explain",
+    "facts",
     "known_provinces",
     "load_rules",
     "load_rules_from",
@@ -43,4 +49,5 @@ __all__ = [
     "quote",
     "quote_to_dict",
     "render",
+    "render_text",
 ]

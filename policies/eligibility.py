@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from .engine import candidate
-from .model import LINE_COVERED, GroupRule, Rules, Share
+from .model import LINE_COVERED, FactItem, GroupRule, Rules, Share
 from .request import RequestError
 
 
@@ -105,6 +105,23 @@ def covered_elsewhere_groups(rules: Rules, date: dt.date) -> list[str]:
         for order, g in enumerate(rules.groups)
         if (c := candidate(g, order, None, date, rules.national, ())) and c.line == LINE_COVERED
     ]
+
+
+def age_sensitive_groups(rules: Rules, date: dt.date, province: str | None) -> frozenset[str]:
+    """Groups whose support on `date` depends on age (an age band in some rule in force): never
+    assume an age for a member of one of these (policy reference §8.7)."""
+    prov = rules.provinces.get(province) if province else None
+    found: set[str] = set()
+    for rule in (*rules.national, *(prov.rules if prov else ())):
+        banded = rule.min_age is not None or rule.max_age is not None
+        if banded and not rule.by_age and rule.timeline.at(date) is not None:
+            found.update(rule.groups)
+    return frozenset(found)
+
+
+def facts(rules: Rules, topic: str, date: dt.date) -> tuple[FactItem, ...]:
+    """The dated statements of a non-price answer in force on `date` (facts/<topic>.yaml)."""
+    return rules.facts[topic].at(date)
 
 
 def known_provinces(rules: Rules) -> list[str]:

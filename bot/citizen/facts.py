@@ -32,6 +32,7 @@ class Member:
     age: int | None = None
     groups: list[str] = field(default_factory=list)
     relation: str | None = None
+    asked: list[str] = field(default_factory=list)  # questions already put to the person
 
     def to_request(self, default_age: int) -> dict:
         return {"age": self.age if self.age is not None else default_age, "groups": self.groups}

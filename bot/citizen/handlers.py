@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from telegram import (
     InlineKeyboardButton,
@@ -24,8 +25,9 @@ from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
 from bot import answers, store
-from bot.citizen.facts import Household
-from bot.i18n import Gettext, gettext_for
+from bot.citizen import clarify
+from bot.citizen.facts import MAX_AGE, Household
+from bot.i18n import Gettext, gettext_for, normalise_locale
 from bot.runtime import services
 from nlu.client import NluResult, NluUnavailable
 
@@ -38,6 +40,7 @@ ASK_PLACE = "ask_place"
 CONSENT = "consent"
 PHONE = "phone"
 ASK_COMMUNE = "ask_commune"
+ASK_AGE = "ask_age"
 CONFIRM_DELETE = "confirm_delete"
 
 CONSENT_TEXT_VERSION = "contact_by_agent/v1"
@@ -61,6 +64,18 @@ def _t(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Gettext:
     if locale is None and update.effective_user:
         locale = update.effective_user.language_code
     return gettext_for(locale)
+
+
+def _locale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    locale = context.user_data.get("locale") if context.user_data is not None else None
+    if locale is None and update.effective_user:
+        locale = update.effective_user.language_code
+    return normalise_locale(locale)
+
+
+def _today(context: ContextTypes.DEFAULT_TYPE) -> date:
+    """Today where the citizens live (BHYT_TIMEZONE), not on the host: rules change at midnight."""
+    return datetime.now(ZoneInfo(services(context).settings.timezone)).date()
 
 
 def _household(context: ContextTypes.DEFAULT_TYPE) -> Household:
@@ -151,7 +166,7 @@ async def route(update: Update, context: ContextTypes.DEFAULT_TYPE, parsed: NluR
     """Send a parsed message to the handler of its intent; low confidence offers two topics."""
     hh = _household(context)
     rejected = hh.merge(
-        {e.entity: parsed.values(e.entity) for e in parsed.entities}, date.today(), parsed.text
+        {e.entity: parsed.values(e.entity) for e in parsed.entities}, _today(context), parsed.text
     )
     if rejected:
         await _say(update, _rejected_text(_t(update, context), rejected))
@@ -262,11 +277,14 @@ async def ask_cost(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def send_quote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Quote what we know now, say what it assumes, then offer to refine."""
+    """Quote what we know now, say what it assumes, then offer to refine; first ask what would
+    change the price (an older member's age, a disability's severity, school) instead of guessing."""
     _ = _t(update, context)
     hh = _household(context)
     svc = services(context)
-    quote = answers.quote_household(svc.rules, hh, date.today(), _)
+    if await _ask_next(update, context):
+        return
+    quote = answers.quote_household(svc.rules, hh, _today(context), _, _locale(update, context))
     context.chat_data["last_quote"] = quote.data
     _set_step(context, IDLE)
     rows = [
@@ -279,12 +297,90 @@ async def send_quote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await _say(update, quote.text, _kb(rows))
 
 
+async def _ask_next(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Put the next clarifying question, if any; True when one was asked."""
+    _ = _t(update, context)
+    hh = _household(context)
+    ask = clarify.next_question(services(context).rules, hh, _today(context))
+    if ask is None:
+        return False
+    who = answers.member_label(_, hh, ask.index)
+    if ask.kind == clarify.AGE:
+        context.chat_data["pending_age"] = ask.index
+        _set_step(context, ASK_AGE)
+        await _say(
+            update,
+            _("{who} bao nhiêu tuổi? Mức hỗ trợ phụ thuộc vào tuổi nên mình cần hỏi.").format(
+                who=who
+            ),
+            _kb([[(_("Không rõ"), f"clarify:{ask.index}:age:no")]]),
+        )
+        return True
+    assert ask.question is not None
+    _set_step(context, IDLE)
+    text = answers.question_text(ask.question, _locale(update, context))
+    rows = [
+        [
+            (_("Có"), f"clarify:{ask.index}:{ask.question.id}:yes"),
+            (_("Không"), f"clarify:{ask.index}:{ask.question.id}:no"),
+        ]
+    ]
+    await _say(update, f"{who}: {text}", _kb(rows))
+    return True
+
+
+async def age_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
+    m = NUMBER_RE.search(text)
+    if not m or len(text) > 40:
+        return False
+    hh = _household(context)
+    index = context.chat_data.get("pending_age")
+    if not isinstance(index, int) or not 0 <= index < len(hh.members):
+        _set_step(context, IDLE)
+        return False
+    age = int(m.group(1))
+    if not 0 <= age <= MAX_AGE:
+        _ = _t(update, context)
+        await _say(update, _("Tuổi phải từ 0 đến 120. Bạn gõ lại tuổi giúp mình nhé."))
+        return True
+    clarify.answer_age(hh, index, age)
+    context.chat_data.pop("pending_age", None)
+    _set_step(context, IDLE)
+    await send_quote(update, context)
+    return True
+
+
+async def clarify_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
+    """`index:question:yes|no` from the clarifying question's buttons (validated: a forged or
+    stale button is ignored)."""
+    hh = _household(context)
+    index_s, _sep, rest = value.partition(":")
+    qid, _sep, answer = rest.partition(":")
+    if not index_s.isdigit() or answer not in ("yes", "no"):
+        return
+    index = int(index_s)
+    if not 0 <= index < len(hh.members) or qid in hh.members[index].asked:
+        return
+    if qid == clarify.AGE:
+        hh.members[index].asked.append(clarify.AGE)
+        context.chat_data.pop("pending_age", None)
+        _set_step(context, IDLE)
+    else:
+        question = clarify.find_question(services(context).rules, qid)
+        if question is None:
+            return
+        clarify.answer_question(hh, index, question, answer == "yes")
+    await send_quote(update, context)
+
+
 async def ask_eligibility(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = _t(update, context)
     hh = _household(context)
     if hh.location_text and await _resolve_location(update, context, "eligibility") == CHOOSING:
         return
-    text = answers.eligibility(services(context).rules, hh, date.today(), _)
+    text = answers.eligibility(
+        services(context).rules, hh, _today(context), _, _locale(update, context)
+    )
     await _say(
         update,
         text,
@@ -305,7 +401,9 @@ async def ask_where_to_buy(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     agents = await store.agents_of(services(context), hh.commune_id) if hh.commune_id else []
     await _say(
         update,
-        answers.where_to_buy(hh, agents, _),
+        answers.where_to_buy(
+            services(context).rules, hh, agents, _today(context), _, _locale(update, context)
+        ),
         _kb([[(_("📞 Nhờ cán bộ liên hệ"), "menu:request_contact")]]),
     )
 
@@ -326,7 +424,9 @@ async def _static_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, top
     _ = _t(update, context)
     await _say(
         update,
-        answers.static(topic, _),
+        answers.static(
+            topic, services(context).rules, _today(context), _, _locale(update, context)
+        ),
         _kb([[(_("📜 Xem căn cứ"), f"basis:{topic}"), (_("📋 Câu hỏi khác"), "menu:show")]]),
     )
 
@@ -656,7 +756,8 @@ async def consent_button(update: Update, context: ContextTypes.DEFAULT_TYPE, val
 async def basis_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
     _ = _t(update, context)
     locale = context.user_data.get("locale") or "vi"
-    await _say(update, answers.basis(value, services(context).rules, context.chat_data, _, locale))
+    rules = services(context).rules
+    await _say(update, answers.basis(value, rules, context.chat_data, _today(context), _, locale))
 
 
 # --- privacy -------------------------------------------------------------------------------------
@@ -731,6 +832,7 @@ STEP_TEXT_HANDLERS = {
     ASK_PLACE: place_text,
     ASK_COMMUNE: place_text,
     PHONE: phone_text,
+    ASK_AGE: age_text,
 }
 
 BUTTON_HANDLERS = {
@@ -743,6 +845,7 @@ BUTTON_HANDLERS = {
     "consent": consent_button,
     "basis": basis_button,
     "delete": delete_button,
+    "clarify": clarify_button,
 }
 
 
