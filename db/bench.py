@@ -24,6 +24,7 @@ from db.places import find_communes, load_places, resolve_commune
 from db.session import make_engine, session_factory, transaction, upgrade
 
 QUERIES = ["Phường Ái Quốc, Hải Phòng", "ai quoc hai phong", "An Lão", "xa tien lang", "sai gon"]
+QUERIES += ["ai quooc hp", "xã Tam Tiến, Yên Thế, Bắc Giang"]  # typo, former province
 
 
 def _ms(fn: Callable[[], object]) -> float:

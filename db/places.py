@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 import vietnam_provinces as vp
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from db import place_index
 from db.models import Commune, Province
-from db.text import (
-    like_escape,
-    normalise,
-    province_key,
-    strip_commune_prefix,
-    strip_province_prefix,
-)
+from db.text import normalise, strip_commune_prefix, strip_province_prefix
 
 SOURCE_VERSION = f"vietnam-provinces=={vp.__version__} (data {vp.__data_version__})"
 
@@ -32,8 +26,9 @@ class Candidate:
     province_id: int
     province_name: str
     province_slug: str
-    match: str  # exact / prefix / contains
+    match: str  # exact / prefix / contains (typos and Telex leftovers count as contains)
     score: int
+    source: str | None = None  # set when reached through an alias, e.g. a former province
 
     @property
     def label(self) -> str:
@@ -101,123 +96,53 @@ def load_places(session: Session) -> LoadResult:
     pa, pu = _upsert(session, Province, _province_rows())
     session.flush()
     ca, cu = _upsert(session, Commune, _commune_rows())
+    place_index.invalidate()
     return LoadResult(pa, pu, ca, cu, SOURCE_VERSION)
 
 
 def find_province(session: Session, text: str) -> Province | None:
-    key = province_key(text)
-    if not key:
-        return None
-    exact = session.scalars(select(Province).where(Province.search_key == key)).first()
-    if exact is not None:
-        return exact
-    starts = session.scalars(
-        select(Province).where(Province.search_key.like(like_escape(key) + "%", escape="\\"))
-    ).all()
-    return starts[0] if len(starts) == 1 else None
-
-
-def _split_province(session: Session, key: str) -> list[tuple[str, Province]]:
-    """'ai quoc hai phong' -> [('ai quoc', <Hải Phòng>)]: every province suffix that fits."""
-    out: list[tuple[str, Province]] = []
-    for prov in session.scalars(select(Province)):
-        for tail in (
-            prov.search_key,
-            f"tp {prov.search_key}",
-            f"tinh {prov.search_key}",
-            f"thanh pho {prov.search_key}",
-        ):
-            if key.endswith(" " + tail) and len(key) > len(tail) + 1:
-                out.append((key[: -len(tail) - 1].strip(), prov))
-    return out
-
-
-def _query(
-    session: Session, key: str, division: str | None, province_id: int | None, limit: int
-) -> list[Candidate]:
-    if not key:
-        return []
-    esc = like_escape(key)
-    score = case(
-        (Commune.search_key == key, EXACT),
-        (Commune.search_key.like(esc + "%", escape="\\"), PREFIX),
-        else_=CONTAINS,
-    )
-    stmt = (
-        select(Commune, Province, score.label("score"))
-        .join(Province, Commune.province_id == Province.id)
-        .where(Commune.search_key.like("%" + esc + "%", escape="\\"))
-    )
-    if province_id is not None:
-        stmt = stmt.where(Commune.province_id == province_id)
-    if division is not None:
-        stmt = stmt.where(Commune.division_type == division)
-    stmt = stmt.order_by(score.desc(), Commune.name, Province.name, Commune.id).limit(limit)
-    return [
-        Candidate(c.id, c.name, c.division_type, p.id, p.name, p.slug, MATCH_NAMES[s], s)
-        for c, p, s in session.execute(stmt)
-    ]
+    """'Hải Phòng', 'tp hcm', 'HN', 'Sài Gòn', a former province ('Bắc Giang' -> Bắc Ninh),
+    a unique prefix or a one-letter typo of a long name."""
+    found = place_index.get_index(session).find_province(normalise(text))
+    return session.get(Province, found[0]) if found else None
 
 
 def find_communes(
     session: Session, text: str, province_hint: str | None = None, limit: int = 10
 ) -> list[Candidate]:
-    """Communes matching free text, best first (exact > prefix > contains).
+    """Communes matching free text, best first (exact > prefix > contains, then typo distance).
 
-    Accepts 'Phường Ái Quốc, Hải Phòng', 'ai quoc hai phong', 'An Lão' (several results when
-    ambiguous). A typed prefix (xã/phường/đặc khu) narrows the type when that still matches.
+    Accepts 'Phường Ái Quốc, Hải Phòng', 'ai quoc hai phong', 'aiquoc HP', 'ai quooc' (typo),
+    'xã Tam Tiến, Yên Thế, Bắc Giang' (former province), 'An Lão' (several results when
+    ambiguous). A typed prefix (xã/phường/đặc khu) narrows the type when that still matches;
+    a province after the name (comma or not) narrows to it. Matching ignores accents, case and
+    spaces; only an accent-free equal name is "exact", typos and Telex leftovers are "contains".
+    A bare province name ('Thanh Hoa', 'Hà Nội') yields no exact commune, so callers offer the
+    province (unless typed with the accents of a commune and not of the province).
     """
-    province_id: int | None = None
+    idx = place_index.get_index(session)
+    hint_id: int | None = None
     if province_hint:
-        prov = find_province(session, province_hint)
-        province_id = prov.id if prov else None
-
-    if "," in text:
-        commune_part, _, province_part = text.partition(",")
-        prov = find_province(session, province_part)
-        if prov is not None:
-            province_id = prov.id
-        attempts = [(normalise(commune_part), province_id)]
-    else:
-        key = normalise(text)
-        attempts = (
-            [(k, p.id) for k, p in _split_province(session, key)] if province_id is None else []
+        found = idx.find_province(normalise(province_hint))
+        hint_id = found[0] if found else None
+    out = []
+    for hit in place_index.search(idx, text, hint_id, limit):
+        c, p = hit.commune, idx.provinces[hit.commune.province_id]
+        score = {place_index.EXACT: EXACT, place_index.PREFIX: PREFIX}.get(hit.tier, CONTAINS)
+        out.append(
+            Candidate(
+                c.id,
+                c.name,
+                c.division_type,
+                p.id,
+                p.name,
+                p.slug,
+                MATCH_NAMES[score],
+                score,
+                hit.source,
+            )
         )
-        attempts.append((key, province_id))
-
-    results: dict[int, Candidate] = {}
-    for raw_key, prov_id in attempts:
-        bare, division = strip_commune_prefix(raw_key)
-        found = _query(session, bare, division, prov_id, limit) if division else []
-        if not found:
-            found = _query(session, bare, None, prov_id, limit)
-        if not found and division is None and raw_key != bare:
-            found = _query(session, raw_key, None, prov_id, limit)
-        for cand in found:
-            if cand.commune_id not in results or results[cand.commune_id].score < cand.score:
-                results[cand.commune_id] = cand
-        # A province-qualified exact hit beats reading the province words as part of the name.
-        if any(c.score == EXACT for c in found) and prov_id is not None:
-            break
-    ranked = sorted(results.values(), key=lambda c: (-c.score, c.name, c.province_name))
-    best = ranked[0].score if ranked else 0
-    if best == EXACT:
-        ranked = [c for c in ranked if c.score == EXACT]
-        # Typed with diacritics: names equal with their accents beat accent-only matches
-        # ('Bó Hạ' vs 'Bố Hạ'); without diacritics every accent-stripped match stays.
-        typed = _accented_bare(text.partition(",")[0] if "," in text else text)
-        if typed != normalise(typed):
-            same = [c for c in ranked if _accented_bare(c.name) == typed]
-            ranked = same or ranked
-    return ranked[:limit]
-
-
-def _accented_bare(name: str) -> str:
-    """Lower-case name with accents kept and the division prefix removed."""
-    words = unicodedata.normalize("NFC", name).lower().replace(",", " ").split()
-    bare, _ = strip_commune_prefix(normalise(" ".join(words)))
-    n = len(bare.split())
-    return " ".join(words[-n:]) if n else ""
+    return out
 
 
 def resolve_commune(
