@@ -71,6 +71,29 @@ def member_label(_: Gettext, hh: Household, index: int) -> str:
     return f"{who} ({html.escape(', '.join(parts))})" if parts else who
 
 
+def household_summary(_: Gettext, hh: Household) -> str:
+    """What we understood, as the person would say it: '2 ông/bà 68 tuổi (người cao tuổi không
+    có lương hưu, trợ cấp), 2 cháu (học sinh, sinh viên), 2 người chưa rõ tuổi'."""
+    counts: dict[tuple, int] = {}
+    for m in hh.members:
+        key = (m.relation, m.age, tuple(g for g in m.groups if g != "household"))
+        counts[key] = counts.get(key, 0) + 1
+    parts = []
+    for (relation, age, groups), n in counts.items():
+        words = relation_label(_, relation) or _("người")
+        text = f"{n} {words}" if n > 1 else words
+        if age is not None:
+            text += " " + _("{age} tuổi").format(age=age)
+        if groups:
+            text += " (" + ", ".join(group_label(_, g) for g in groups) + ")"
+        parts.append(text)
+    if hh.unknown_members():
+        parts.append(_("{n} người chưa rõ tuổi").format(n=hh.unknown_members()))
+    shared = [group_label(_, g) for g in hh.household_groups if g != "household"]
+    summary = ", ".join(parts)
+    return f"{', '.join(shared)}: {summary}" if shared else summary
+
+
 def question_text(question, locale: str = "vi") -> str:
     return html.escape(policies.render_text(question.text, locale))
 
@@ -107,7 +130,10 @@ def quote_household(
         place=f" ({html.escape(place)})" if place else "",
         total=money(q.total_vnd),
     )
-    lines = [head]
+    lines = [
+        head,
+        _("Mình hiểu nhà bạn có: {summary}.").format(summary=html.escape(household_summary(_, hh))),
+    ]
     for m, age_known in zip(q.members, known_age, strict=True):
         who = (
             _("Người {i} ({age} tuổi)").format(i=m.index + 1, age=m.age)

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.answers import group_label
+from bot.answers import household_summary
+from bot.citizen.facts import Household
 from bot.i18n import Gettext, money
 from db.followup import Closing, LeadCard, LeadDetail, Outgoing, RenewalOut
 from db.leads import TRANSITIONS, AgentStats
@@ -40,21 +41,15 @@ def status_label(_: Gettext, status: str) -> str:
 
 
 def household_text(_: Gettext, household: dict | None) -> str:
+    """The same summary the citizen was shown with the quote ("Mình hiểu nhà bạn có: ...")."""
     if not household:
         return "-"
-    members = household.get("members") or []
-    size = max(household.get("size") or 0, len(members))
-    parts = [_("{n} người").format(n=size)] if size else []
-    ages = [str(m["age"]) for m in members if m.get("age") is not None]
-    if ages:
-        parts.append(_("tuổi {ages}").format(ages=", ".join(ages)))
-    groups = list(household.get("household_groups") or [])
-    for m in members:
-        groups += [g for g in m.get("groups") or [] if g not in groups]
-    if groups:
-        parts.append(", ".join(group_label(_, g) for g in groups if g != "household"))
-    if household.get("months"):
-        parts.append(_("đóng {m} tháng").format(m=household["months"]))
+    hh = Household.from_dict(household)
+    parts = [_("{n} người").format(n=hh.head_count)] if hh.head_count else []
+    if hh.members or hh.household_groups:
+        parts.append(household_summary(_, hh))
+    if hh.months:
+        parts.append(_("đóng {m} tháng").format(m=hh.months))
     return "; ".join(p for p in parts if p) or "-"
 
 

@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from db.text import normalise as fold  # lower-case, accent-free, đ → d
+from nlu.household import HouseholdReading, read_household
 
 # Groups that describe the whole household rather than one person.
-HOUSEHOLD_GROUPS = frozenset({"poor", "near_poor", "farm_avg_income", "household"})
+HOUSEHOLD_GROUPS = frozenset(
+    {"poor", "near_poor", "farm_avg_income", "household", "island_commune", "hardship_area",
+     "ethnic_minority_hardship"}
+)  # fmt: skip
 MAX_HOUSEHOLD = 20
 MAX_AGE = 120
 VALID_MONTHS = (3, 6, 12)
@@ -83,7 +87,12 @@ class Household:
         if no_pension:  # the NLU may read "không có lương hưu" as the pensioner group
             groups = [g for g in groups if g != "pensioner"]
         relations = [str(r) for r in entities.get("relation") or []]
-        self._merge_people(ages, groups, relations)
+        reading = read_household(text, today) if text else None
+        if reading is not None and reading.described and "age" not in rejected:
+            self._read(reading, groups)
+            known = len(self.members)  # the reader attached statuses itself
+        else:
+            self._merge_people(ages, groups, relations)
         if entities.get("location"):
             # "xã An Lão, Hải Phòng" may come as two entities: the province settles the commune
             parts = list(dict.fromkeys(str(x) for x in entities["location"]))
@@ -95,6 +104,35 @@ class Household:
                 if m.age is not None and m.age >= ELDERLY_FROM and not m.groups:
                     m.groups.append("elderly_no_pension")
         return rejected
+
+    def _read(self, reading: HouseholdReading, nlu_groups: list[str]) -> None:
+        """A household described in words: a new description replaces the members we had; a
+        correction ("à không, 5 người thôi") or a bare count amends them."""
+        described = [m for m in reading.members if m.age is not None or m.kin or m.groups]
+        for g in [*reading.household_groups, *nlu_groups]:
+            if g in HOUSEHOLD_GROUPS and g != "household" and g not in self.household_groups:
+                self.household_groups.append(g)
+        if reading.months in VALID_MONTHS:
+            self.months = reading.months
+        if described and not reading.correction:
+            self.members = [
+                Member(
+                    age=m.age,
+                    groups=list(m.groups),
+                    relation=m.kin,
+                    asked=["in_school"] if m.in_school is False else [],
+                )
+                for m in described
+            ]
+            self.size = max(reading.stated_total or 0, len(described)) or None
+        elif described:  # a correction that names people adds them
+            self.members.extend(Member(age=m.age, groups=list(m.groups), relation=m.kin)
+                                for m in described)  # fmt: skip
+        if reading.stated_total:
+            self.size = reading.stated_total
+            del self.members[reading.stated_total :]
+        if self.size is not None and len(self.members) > self.size:
+            self.size = len(self.members)
 
     def _merge_people(self, ages: list[int], groups: list[str], relations: list[str]) -> None:
         for g in groups:
@@ -116,6 +154,25 @@ class Household:
         self.members.extend(new)
         if self.size is not None and len(self.members) > self.size:
             self.size = len(self.members)
+
+    # --- fixes from the summary's buttons (indexes validated by the caller) ---------------------
+    def remove_member(self, index: int) -> None:
+        del self.members[index]
+        if self.size is not None:
+            self.size = max(self.size - 1, len(self.members)) or None
+
+    def add_member(self) -> int:
+        self.members.append(Member())
+        self.size = max((self.size or 0) + 1, len(self.members))
+        return len(self.members) - 1
+
+    def toggle_group(self, index: int, group: str) -> None:
+        groups = self.members[index].groups
+        if group in groups:
+            groups.remove(group)
+        else:
+            groups.append(group)
+        self.members[index].asked.append(f"fix:{group}")
 
     # --- what is known -------------------------------------------------------------------------
     @property
@@ -151,6 +208,26 @@ class Household:
             "months": self.months or 12,
             "members": members,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Household:
+        """The stored form back (leads keep `to_dict()`); unknown keys are ignored."""
+        members = [
+            Member(
+                age=m.get("age"),
+                groups=list(m.get("groups") or []),
+                relation=m.get("relation"),
+                asked=list(m.get("asked") or []),
+            )
+            for m in data.get("members") or []
+            if isinstance(m, dict)
+        ]
+        return cls(
+            size=data.get("size"),
+            members=members,
+            household_groups=list(data.get("household_groups") or []),
+            months=data.get("months"),
+        )
 
     def to_dict(self) -> dict:
         return {

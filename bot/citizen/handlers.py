@@ -290,6 +290,7 @@ async def send_quote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     rows = [
         [(_("3 tháng"), "months:3"), (_("6 tháng"), "months:6"), (_("12 tháng"), "months:12")],
         [(_("📞 Nhờ cán bộ liên hệ"), "menu:request_contact")],
+        [(_("✏️ Sửa thông tin hộ"), "fix:menu")],
         [(_("📜 Xem căn cứ"), "basis:quote"), (_("🧮 Tính lại"), "quote:reset")],
     ]
     if hh.province_slug is None:
@@ -371,6 +372,56 @@ async def clarify_button(update: Update, context: ContextTypes.DEFAULT_TYPE, val
             return
         clarify.answer_question(hh, index, question, answer == "yes")
     await send_quote(update, context)
+
+
+# --- fixing what was understood, without retyping ------------------------------------------------
+FIX_GROUPS = {"school": "student", "nopension": "elderly_no_pension"}
+
+
+async def fix_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
+    """`menu` · `add` · `m:<i>` (one member's options) · `age|del|school|nopension:<i>`."""
+    _ = _t(update, context)
+    hh = _household(context)
+    action, _sep, arg = value.partition(":")
+    if action == "menu":
+        rows = [
+            [(answers.member_label(_, hh, i), f"fix:m:{i}")] for i in range(len(hh.members[:10]))
+        ]
+        rows.append([(_("➕ Thêm người"), "fix:add"), (_("✅ Xong"), "quote:now")])
+        await _say(update, _("Bạn muốn sửa ai?"), _kb(rows))
+        return
+    if action == "add":
+        if hh.head_count >= 20:
+            await _say(update, _("Số người trong hộ phải từ 1 đến 20. Nhà bạn có mấy người?"))
+            return
+        await _ask_age_of(update, context, hh.add_member())
+        return
+    if not arg.isdigit() or not 0 <= int(arg) < len(hh.members):
+        return  # a stale or forged button
+    index = int(arg)
+    if action == "m":
+        rows = [
+            [(_("Sửa tuổi"), f"fix:age:{index}"), (_("Bỏ người này"), f"fix:del:{index}")],
+            [(_("Đang đi học / thôi"), f"fix:school:{index}")],
+            [(_("Không lương hưu / có"), f"fix:nopension:{index}")],
+        ]
+        await _say(update, answers.member_label(_, hh, index), _kb(rows))
+    elif action == "age":
+        await _ask_age_of(update, context, index)
+    elif action == "del":
+        hh.remove_member(index)
+        await (send_quote(update, context) if hh.can_quote() else ask_cost(update, context))
+    elif action in FIX_GROUPS:
+        hh.toggle_group(index, FIX_GROUPS[action])
+        await send_quote(update, context)
+
+
+async def _ask_age_of(update: Update, context: ContextTypes.DEFAULT_TYPE, index: int) -> None:
+    _ = _t(update, context)
+    context.chat_data["pending_age"] = index
+    _set_step(context, ASK_AGE)
+    who = answers.member_label(_, _household(context), index)
+    await _say(update, _("{who} bao nhiêu tuổi?").format(who=who))
 
 
 async def ask_eligibility(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -846,6 +897,7 @@ BUTTON_HANDLERS = {
     "basis": basis_button,
     "delete": delete_button,
     "clarify": clarify_button,
+    "fix": fix_button,
 }
 
 

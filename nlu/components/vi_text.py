@@ -240,28 +240,65 @@ BENEFICIARY_GROUPS = (
     "employee",
     "pensioner",
     "household",
+    # added 2026-12-01 (policy-reference.md section 8)
+    "disabled_severe",
+    "island_commune",
+    "hardship_area",
+    "armed_forces_relative",
 )
 
 # Ordered (pattern over folded text, id): the first match wins, so specific before generic
-# ("can ngheo" before "ngheo", "tro cap xa hoi" before "luong huu").
+# ("can ngheo" before "ngheo", "khuyet tat nang" before "khuyet tat", relatives of soldiers
+# before soldiers, "dan toc" before the places that are hardship_area regardless of ethnicity).
 _GROUP_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p), gid)
     for p, gid in [
         (r"can ngheo|\bhcn\b|\bho cn\b|\bcn\b", "near_poor"),
         (r"ngheo", "poor"),
-        (r"hoc sinh|sinh vien|\bhs\b|\bsv\b|hssv|\bhoc vien\b", "student"),
+        (
+            r"hoc sinh|sinh vien|\bhs\b|\bsv\b|hssv|\bhoc vien\b|\b(di|dang) hoc\b"
+            r"|\bhoc (lop|cap|dai hoc|cao dang|trung cap|nghe)\b|\blop \d{1,2}\b|dai hoc|cao dang",
+            "student",
+        ),
         (r"nong|lam nghiep|ngu nghiep|diem nghiep|muc song trung binh", "farm_avg_income"),
         (r"tro cap xa hoi|bao tro xa hoi|\btcxh\b|\bbtxh\b", "social_pension"),
+        (
+            r"(khuyet tat|tan tat|\bnkt\b|\bkt\b|bai liet)( \w+){0,2}? (dac biet )?nang\b"
+            r"|dac biet nang|liet giuong|\bmuc (do )?nang\b|^nang\b",
+            "disabled_severe",
+        ),
         (r"\bmu\b|khiem thi", "blind_association"),
         (r"khuyet tat|tan tat|\bnkt\b", "disabled"),
         (r"hiv|aids", "hiv"),
         (r"\brac\b|ve sinh moi truong", "waste_collector"),
         (r"dang vien|huy hieu|40 nam tuoi dang", "party_member_40y"),
         (
-            r"nguoi co cong|co cong|cuu chien binh|\bccb\b|thuong binh|liet si|chat doc",
+            r"than nhan (cua )?(quan doi|quan nhan|cong an|si quan|bo doi|chien si|linh)\b"
+            r"|\b(vo|chong|con|bo|me|cha|ba|ma|gia dinh|hau phuong)( cua)?"
+            r" (bo doi|cong an|si quan|quan nhan|quan doi|chien si|linh)\b",
+            "armed_forces_relative",
+        ),
+        (
+            r"nguoi co cong|co cong|cuu chien binh|\bccb\b|thuong binh|liet si|chat doc"
+            r"|xuat ngu|phuc vien",
             "meritorious",
         ),
-        (r"dan toc|thieu so|dac biet kho khan|vung kho khan|vung cao", "ethnic_minority_hardship"),
+        # a soldier or police officer is insured through the unit, like an employee
+        (
+            r"bo doi|quan nhan|si quan|cong an|quan doi|nghia vu|\bnvqs\b|\bdi linh\b|chien si",
+            "employee",
+        ),
+        (r"dan toc|thieu so|\bdtts\b", "ethnic_minority_hardship"),
+        (
+            r"xa dao|huyen dao|dac khu|tren dao|ngoai dao|hai dao|^(o )?dao$"
+            r"|\bco to\b|bach long vi|ly son|phu quoc|con dao|truong sa|phu quy|kien hai",
+            "island_commune",
+        ),
+        (
+            r"dac biet kho khan|\bdbkk\b|vung kho khan|khu vuc (iii|3)\b|vung sau|vung xa"
+            r"|vung cao|\bxa 135\b",
+            "hardship_area",
+        ),
         (
             r"tre em|tre duoi|duoi 6|duoi sau|so sinh|moi sinh|\bbe\b|tre nho",
             "child_under_6",

@@ -61,12 +61,45 @@ def test_group_without_age_is_a_person_of_unknown_age():
 
 
 def test_no_pension_said_of_an_older_person_places_them_in_the_elderly_group():
+    said = [
+        ({"age": ["66"], "relation": ["parent"]}, "mẹ 66 tuổi không có lương hưu"),
+        ({"age": ["35"]}, "tôi 35 tuổi ko luong huu"),
+        # the NLU sometimes tags the negated phrase as the pensioner group: the words win
+        ({"age": ["70"], "beneficiary_group": ["pensioner"]}, "bố 70t ko co luong huu"),
+    ]
+    groups = []
+    for entities, text in said:
+        hh = Household()
+        hh.merge(entities, TODAY, text)
+        groups.append([m.groups for m in hh.members])
+    assert groups == [[["elderly_no_pension"]], [[]], [["elderly_no_pension"]]]
+
+
+def test_a_household_described_in_words_is_read_whole():
     hh = Household()
-    hh.merge({"age": ["66"], "relation": ["parent"]}, TODAY, "mẹ 66 tuổi không có lương hưu")
-    hh.merge({"age": ["35"]}, TODAY, "tôi 35 tuổi ko luong huu")
-    # the NLU sometimes tags the negated phrase as the pensioner group: the words win
-    hh.merge({"age": ["70"], "beneficiary_group": ["pensioner"]}, TODAY, "bố 70t ko co luong huu")
-    assert [m.groups for m in hh.members] == [["elderly_no_pension"], [], ["elderly_no_pension"]]
+    # an earlier question left a member aged 2: a new description replaces it
+    hh.merge({"age": ["2"]}, TODAY, "con 2 tuổi thì sao")
+    text = "nha toi co ong ba 68 tuoi khong co luong huu, bo me va 2 chau di hoc"
+    hh.merge({"age": ["68"], "household_size": ["2"]}, TODAY, text)
+    assert hh.head_count == 6
+    ages = sorted((m.age or 0, tuple(m.groups)) for m in hh.members)
+    assert ages == [
+        (0, ()), (0, ()), (0, ("student",)), (0, ("student",)),
+        (68, ("elderly_no_pension",)), (68, ("elderly_no_pension",)),
+    ]  # fmt: skip
+
+
+def test_a_correction_amends_the_count():
+    hh = Household()
+    hh.merge({}, TODAY, "nhà 4 người, bố mẹ và 2 con")
+    hh.merge({"household_size": ["5"]}, TODAY, "à không, 5 người thôi")
+    assert hh.head_count == 5 and len(hh.members) == 4
+
+
+def test_near_poor_household_is_never_read_as_poor():
+    hh = Household()
+    hh.merge({"beneficiary_group": ["near_poor"]}, TODAY, "ho can ngheo nha 3 nguoi")
+    assert hh.household_groups == ["near_poor"] and hh.head_count == 3
 
 
 def test_an_impossible_age_in_the_text_is_reported_even_if_the_nlu_dropped_it():

@@ -183,6 +183,9 @@ TEMPLATES: dict[str, list] = {
 COUNTS = {"inform": 110, "ask_cost": 70, "ask_eligibility": 50, "request_contact": 55}
 
 
+ISLAND_ZONE = re.compile(r"^(đặc khu|dac khu) (.+)$", re.IGNORECASE)
+
+
 def render(segs: list[Seg], plain: bool) -> str:
     out = []
     for s in segs:
@@ -196,6 +199,13 @@ def render(segs: list[Seg], plain: bool) -> str:
             )
             if value is None and entity not in ("location",):
                 value = None
+        island = ISLAND_ZONE.match(text) if entity == "location" else None
+        if island:  # "đặc khu X": the prefix is the island_commune group, X the location
+            ann = json.dumps(
+                {"entity": "beneficiary_group", "value": "island_commune"}, ensure_ascii=False
+            )
+            out.append(f"[{island.group(1)}]{ann} [{island.group(2)}]({entity})")
+            continue
         if value is not None and value != text:
             ann = json.dumps({"entity": entity, "value": value}, ensure_ascii=False)
             out.append(f"[{text}]{ann}")

@@ -105,3 +105,53 @@ def test_word_number_tagged_as_period_is_dropped_and_size_recovered():
     text = "nha em co ba nguoi mua 6 thang"
     got = normalize_entities(text, [ent(text, "ba", "months"), ent(text, "6 thang", "months")])
     assert {(e["entity"], e["value"]) for e in got} == {("months", 6), ("household_size", 3)}
+
+
+def test_new_groups_follow_the_contract():
+    text = "me toi khuyet tat dac biet nang, nha o xa dao, toi la vo bo doi"
+    got = normalize_entities(
+        text,
+        [
+            ent(text, "me toi", "relation"),
+            ent(text, "khuyet tat dac biet nang", "beneficiary_group"),
+            ent(text, "xa dao", "beneficiary_group"),
+            ent(text, "vo bo doi", "beneficiary_group"),
+        ],
+        regex_fallback=False,
+    )
+    assert [(e["entity"], e["value"]) for e in got] == [
+        ("relation", "parent"),
+        ("beneficiary_group", "disabled_severe"),
+        ("beneficiary_group", "island_commune"),
+        ("beneficiary_group", "armed_forces_relative"),
+    ]
+
+
+def test_synonym_mapped_new_ids_are_kept():
+    text = "nhà ở thôn ĐBKK, con đang học lớp 7, chồng là công an"
+    message = Message(
+        {
+            TEXT: text,
+            ENTITIES: [
+                ent(text, "thôn ĐBKK", "beneficiary_group", "hardship_area"),
+                ent(text, "đang học lớp 7", "beneficiary_group", "student"),
+                ent(text, "công an", "beneficiary_group", "employee"),
+            ],
+        }
+    )
+    EntityNormalizer({"regex_fallback": False}).process([message])
+    assert [e["value"] for e in message.get(ENTITIES)] == ["hardship_area", "student", "employee"]
+
+
+def test_group_values_from_span_text_when_extractor_value_is_raw():
+    text = "nha e o thon dac biet kho khan, bo liet giuong, con di hoc"
+    got = normalize_entities(
+        text,
+        [
+            ent(text, "thon dac biet kho khan", "beneficiary_group"),
+            ent(text, "liet giuong", "beneficiary_group"),
+            ent(text, "di hoc", "beneficiary_group"),
+        ],
+        regex_fallback=False,
+    )
+    assert [e["value"] for e in got] == ["hardship_area", "disabled_severe", "student"]

@@ -127,6 +127,79 @@ def test_normalize_group(text, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # severity: specific before generic; plain "khuyết tật" = severity not said
+        ("khuyết tật nặng", "disabled_severe"),
+        ("nguoi khuyet tat dac biet nang", "disabled_severe"),
+        ("khuyết tật mức độ nặng", "disabled_severe"),
+        ("khuyet tat tri tue nang", "disabled_severe"),
+        ("tàn tật nặng", "disabled_severe"),
+        ("nkt nặng", "disabled_severe"),
+        ("liệt giường", "disabled_severe"),
+        ("đặc biệt nặng", "disabled_severe"),
+        ("nặng", "disabled_severe"),
+        ("khuyết tật", "disabled"),
+        ("khuyet tat muc nhe", "disabled"),
+        ("thương binh nặng", "meritorious"),
+        # where people live
+        ("xã đảo", "island_commune"),
+        ("huyen dao", "island_commune"),
+        ("đặc khu", "island_commune"),
+        ("Dac khu", "island_commune"),
+        ("đặc khu Phú Quốc", "island_commune"),
+        ("trên đảo", "island_commune"),
+        ("vùng hải đảo", "island_commune"),
+        ("xã đặc biệt khó khăn", "hardship_area"),
+        ("thon dbkk", "hardship_area"),
+        ("bản ĐBKK", "hardship_area"),
+        ("vùng đặc biệt khó khăn", "hardship_area"),
+        ("xã khu vực III", "hardship_area"),
+        ("xa khu vuc 3", "hardship_area"),
+        ("vùng sâu vùng xa", "hardship_area"),
+        ("xã vùng cao", "hardship_area"),
+        ("người dân tộc thiểu số", "ethnic_minority_hardship"),
+        ("dân tộc thiểu số vùng đặc biệt khó khăn", "ethnic_minority_hardship"),
+        ("dtts", "ethnic_minority_hardship"),
+        # relatives of soldiers / police vs the soldier or officer themself
+        ("thân nhân quân đội", "armed_forces_relative"),
+        ("than nhan cong an", "armed_forces_relative"),
+        ("con bộ đội", "armed_forces_relative"),
+        ("vợ công an", "armed_forces_relative"),
+        ("vo si quan", "armed_forces_relative"),
+        ("bố mẹ của sĩ quan", "armed_forces_relative"),
+        ("gia đình quân nhân", "armed_forces_relative"),
+        ("bộ đội", "employee"),
+        ("công an", "employee"),
+        ("đang đi nghĩa vụ", "employee"),
+        ("di nghia vu quan su", "employee"),
+        ("bộ đội xuất ngũ", "meritorious"),
+        ("con liệt sĩ", "meritorious"),
+        # in school
+        ("đi học", "student"),
+        ("dang hoc lop 7", "student"),
+        ("học cấp 2", "student"),
+        ("lớp 12", "student"),
+        ("học đại học", "student"),
+        ("hoc cao dang", "student"),
+        ("hs", "student"),
+        ("sv", "student"),
+    ],
+)
+def test_normalize_group_new_ids_and_phrasing(text, expected):
+    assert vt.normalize_group(text) == expected
+
+
+@pytest.mark.parametrize(
+    "gid", ["disabled_severe", "island_commune", "hardship_area", "armed_forces_relative"]
+)
+def test_new_canonical_ids_are_groups(gid):
+    assert gid in vt.BENEFICIARY_GROUPS
+    assert vt.normalize_group(gid) == gid
+    assert vt.normalize_entity_value("beneficiary_group", gid, "whatever") == gid
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("mẹ", "parent"),
         ("bố", "parent"),
         ("ba", "parent"),
