@@ -134,6 +134,11 @@ async def record_consent(svc: Services, user: User | None, purpose: str, version
     )
 
 
+async def withdraw_consent(svc: Services, user: User | None, purpose: str) -> int:
+    assert user is not None
+    return await svc.db.acall(lambda s: db_people.withdraw_consent(s, _person(s, user).id, purpose))
+
+
 async def save_lead(
     svc: Services, user: User | None, hh: Household, quote: dict | None
 ) -> tuple[int, bool, int]:

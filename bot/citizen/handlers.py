@@ -44,6 +44,8 @@ ASK_AGE = "ask_age"
 CONFIRM_DELETE = "confirm_delete"
 
 CONSENT_TEXT_VERSION = "contact_by_agent/v1"
+IMPROVE_PURPOSE = "improve_answers"  # nlu/review.py exports only these people's messages
+IMPROVE_TEXT_VERSION = "improve_answers/v1"
 QUESTION_INTENTS = (
     "ask_cost",
     "ask_eligibility",
@@ -812,6 +814,33 @@ async def basis_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value
 
 
 # --- privacy -------------------------------------------------------------------------------------
+async def improve_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cai_thien: a separate consent (one purpose) to learn from messages the bot missed."""
+    _ = _t(update, context)
+    await _say(
+        update,
+        _(
+            "Bạn có đồng ý để đội phát triển đọc những câu bạn nhắn mà mình chưa hiểu, nhằm dạy "
+            "mình hiểu tốt hơn? Số điện thoại, tên và các dãy số được che trước khi đọc; chỉ dùng "
+            "cho mục đích này. Bạn rút lại bất cứ lúc nào bằng /cai_thien."
+        ),
+        _kb([[(_("✅ Đồng ý"), "improve:yes"), (_("Không / rút lại"), "improve:no")]]),
+    )
+
+
+async def improve_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
+    _ = _t(update, context)
+    svc = services(context)
+    if value == "yes":
+        await store.record_consent(
+            svc, update.effective_user, IMPROVE_PURPOSE, IMPROVE_TEXT_VERSION
+        )
+        await _say(update, _("Cảm ơn bạn! Mình đã ghi nhận sự đồng ý."))
+    elif value == "no":
+        await store.withdraw_consent(svc, update.effective_user, IMPROVE_PURPOSE)
+        await _say(update, _("Đã ghi nhận: câu bạn nhắn sẽ không được dùng để cải thiện bot."))
+
+
 async def my_data(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = _t(update, context)
     await _say(
@@ -898,6 +927,7 @@ BUTTON_HANDLERS = {
     "delete": delete_button,
     "clarify": clarify_button,
     "fix": fix_button,
+    "improve": improve_button,
 }
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from db.models import Person
+from db.people import has_consent
+
 LAN = 1001
 
 
@@ -76,3 +81,22 @@ async def test_facts_answers_come_from_dated_data_with_their_basis(fake_stack, f
         await client.press(LAN, "📜 Xem căn cứ")
         [basis] = await client.wait_for(LAN, timeout=10)
         assert "Luật 51/2024/QH15" in basis["text"] and "từ 01/07/2025" in basis["text"]
+
+
+async def test_improve_consent_is_its_own_purpose_and_can_be_withdrawn(fake_stack, fake_nlu):
+    async with fake_stack() as (stack, client):
+        await client.send_text(LAN, "/cai_thien")
+        await client.wait_for(LAN, timeout=10)
+        await client.press(LAN, "✅ Đồng ý")
+        await client.wait_for(LAN, timeout=10)
+
+        def consented(s):
+            pid = s.scalar(select(Person.id).where(Person.telegram_id == LAN))
+            return has_consent(s, pid, "improve_answers"), has_consent(s, pid, "contact_by_agent")
+
+        assert await stack.services.db.acall(consented) == (True, False)
+        await client.send_text(LAN, "/cai_thien")
+        await client.wait_for(LAN, timeout=10)
+        await client.press(LAN, "Không / rút lại")
+        await client.wait_for(LAN, timeout=10)
+        assert await stack.services.db.acall(consented) == (False, False)
