@@ -210,6 +210,12 @@ def evaluate(model: Path, cases: list[dict[str, Any]]) -> dict[str, Any]:
             "with_diacritics": intent_scores([gold[i] for i in dia], [got[i] for i in dia]),
         },
         "entities": entity_scores(cases, preds, "value"),
+        "entities_no_diacritics": entity_scores(
+            [cases[i] for i in nodia], [preds[i] for i in nodia], "value"
+        ),
+        "entities_with_diacritics": entity_scores(
+            [cases[i] for i in dia], [preds[i] for i in dia], "value"
+        ),
         "entities_posthoc": entity_scores(cases, preds, "posthoc"),
         "entities_span": entity_scores(cases, preds, "span"),
         "top_confusions": [
@@ -280,6 +286,12 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
     for e in ents:
         row(f"entity F1 {e}", lambda r, e=e: r["entities"][e]["f1"])
     row("entity F1 micro", lambda r: r["entities"]["_micro"]["f1"])
+    row("entity recall micro", lambda r: r["entities"]["_micro"]["recall"])
+    row("entity F1 micro no-diacr.", lambda r: r["entities_no_diacritics"]["_micro"]["f1"])
+    row("entity F1 micro diacritics", lambda r: r["entities_with_diacritics"]["_micro"]["f1"])
+    intents = sorted({i for r in results.values() for i in r["intent"]["overall"]["per_intent"]})
+    for i in intents:
+        row(f"intent F1 {i}", lambda r, i=i: r["intent"]["overall"]["per_intent"][i]["f1"])
     for e in TARGET_ENTITIES:
         row(f"  posthoc-norm F1 {e}", lambda r, e=e: r["entities_posthoc"][e]["f1"])
     row("  span-exact F1 micro", lambda r: r["entities_span"]["_micro"]["f1"])
