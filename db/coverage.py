@@ -133,7 +133,8 @@ def import_targets(
     resolve = _Resolver(session, province_hint)
     report = ImportReport()
     good: list[tuple[int, tuple[int, int, Decimal]]] = []
-    seen: dict[tuple[int, int], int] = {}
+    rows_of: dict[int, list[int]] = {}  # commune id -> rows that name it
+    names: dict[int, str] = {}
 
     # Header: the first row naming years (wide) or a 'year' column (long); the row above it
     # may hold the other headers (the seed table spreads its header over two rows).
@@ -199,16 +200,24 @@ def import_targets(
                     raise ValueError(f"{year}: {e}") from None
             if not recs:
                 raise ValueError("no target values")
-            for cid, year, _ in recs:
-                if (cid, year) in seen:
-                    raise ValueError(
-                        f"{commune.name} {year} already given on row {seen[(cid, year)]}"
-                    )
-            for cid, year, _ in recs:
-                seen[(cid, year)] = rowno
+            rows_of.setdefault(commune.id, []).append(rowno)
+            names[commune.id] = commune.name
             good.extend((rowno, r) for r in recs)
         except ValueError as e:
             report.errors.append(RowError(rowno, str(e)))
+    # Several rows for one commune: old communes merged in 2025 (their targets cannot simply be
+    # added up) or a repeated row. Every such row is reported and none is written.
+    merged = {cid: rs for cid, rs in rows_of.items() if len(rs) > 1}
+    if merged:
+        good = [(rowno, r) for rowno, r in good if r[0] not in merged]
+        for cid, rs in merged.items():
+            for rowno in rs:
+                others = ", ".join(str(r) for r in rs if r != rowno)
+                report.errors.append(RowError(rowno, (
+                    f"{names[cid]} is also given on row {others}: communes merged in 2025 or a "
+                    f"repeated row; give {names[cid]}'s own target once"
+                )))  # fmt: skip
+        report.errors.sort(key=lambda e: e.row)
 
     def write(rec: tuple[int, int, Decimal]) -> None:
         cid, year, pct = rec

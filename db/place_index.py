@@ -3,6 +3,7 @@
 Built once per process and database from the places tables (3,321 communes, ~1 MB) and dropped
 by `invalidate()` (load_places calls it). Lookups run in Python: exact / prefix / contains on
 the folded key, Damerau-Levenshtein (OSA) through a symmetric-delete index for typos.
+Pre-2025 commune names are looked up in db.place_history (exact accent-free names only).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db import place_history
 from db.models import Commune, Province
 from db.place_aliases import FORMER_PROVINCE_SOURCE, FORMER_PROVINCES, PROVINCE_ABBREVIATIONS
 from db.text import (
@@ -61,6 +63,7 @@ class Hit:
     tier: int  # EXACT / PREFIX / OTHER
     rank: int  # order inside a tier: 0 best
     source: str | None
+    former: str | None = None  # pre-2025 commune(s) the text named, when reached through one
 
 
 @dataclass
@@ -68,6 +71,7 @@ class PlaceIndex:
     communes: list[IndexedCommune]
     provinces: dict[int, IndexedProvince]
     by_compact: dict[str, list[IndexedCommune]] = field(default_factory=dict)
+    by_id: dict[int, IndexedCommune] = field(default_factory=dict)
     by_province: dict[int, list[IndexedCommune]] = field(default_factory=dict)
     # compact province name / alias -> (province id, source of the alias or None)
     province_names: dict[str, tuple[int, str | None]] = field(default_factory=dict)
@@ -80,6 +84,7 @@ class PlaceIndex:
             by_compact[c.compact].append(c)
             by_province[c.province_id].append(c)
         self.by_compact, self.by_province = dict(by_compact), dict(by_province)
+        self.by_id = {c.id: c for c in self.communes}
         slugs = {p.slug: p.id for p in self.provinces.values()}
         accented: dict[int, set[str]] = defaultdict(set)
         for p in self.provinces.values():
@@ -354,6 +359,7 @@ def _run(idx: PlaceIndex, att: _Attempt) -> dict[int, tuple[int, int]]:
 
 
 def search(idx: PlaceIndex, text: str, hint_id: int | None, limit: int) -> list[Hit]:
+    former = _history(idx, text[:200], hint_id)
     attempts = _attempts(idx, text[:200], hint_id)
     best: dict[int, tuple[int, int, _Attempt]] = {}
     for att in attempts:
@@ -371,9 +377,9 @@ def search(idx: PlaceIndex, text: str, hint_id: int | None, limit: int) -> list[
         # The province typed does not hold that name: look everywhere.
         att = _Attempt(attempts[0].words, None, None, False)
         best = {cid: (t, r, att) for cid, (t, r) in _run(idx, att).items()}
+    best = _merge_history(best, former)
 
-    by_id = {c.id: c for c in idx.communes} if best else {}
-    items = [(by_id[cid], t, r, a) for cid, (t, r, a) in best.items()]
+    items = [(idx.by_id[cid], t, r, a) for cid, (t, r, a) in best.items()]
     if any(t == EXACT for _, t, _, _ in items):
         items = [x for x in items if x[1] == EXACT]
         if any(a.qualified for _, _, _, a in items):
@@ -384,7 +390,11 @@ def search(idx: PlaceIndex, text: str, hint_id: int | None, limit: int) -> list[
     if hint_id is None:
         items = _province_wins(idx, text, items)
     items.sort(key=lambda x: (-x[1], x[2], x[0].name, idx.provinces[x[0].province_id].name))
-    return [Hit(c, t, r, a.source) for c, t, r, a in items[:limit]]
+    old_src = place_history.SOURCE
+    return [
+        Hit(c, t, r, a.source, former.former.get(c.id) if former and a.source == old_src else None)
+        for c, t, r, a in items[:limit]
+    ]
 
 
 _Item = tuple[IndexedCommune, int, int, _Attempt]
@@ -421,4 +431,124 @@ def _province_wins(idx: PlaceIndex, text: str, items: list[_Item]) -> list[_Item
     for c, t, r, a in items:
         keep = accented_typed and c.accented == typed and typed not in province_forms
         out.append((c, t if keep or t != EXACT else PREFIX, r, a))
+    return out
+
+
+# -- pre-2025 names (db.place_history) ---------------------------------------------------------
+
+_KINDS = {"xa": "xa", "x": "xa", "phuong": "phuong", "p": "phuong", "f": "phuong"}
+_KINDS |= {"thi tran": "thitran", "tt": "thitran"}
+
+
+@dataclass(frozen=True)
+class _OldHits:
+    hits: dict[int, tuple[int, int]]  # today's commune id -> (tier, rank)
+    former: dict[int, str]  # today's commune id -> 'Xã Đồng Vương, Huyện Yên Thế, Tỉnh Bắc Giang'
+    district: bool  # an old district was named and matched
+    qualified: bool  # a province or an old district narrowed the old names
+
+
+def _history(idx: PlaceIndex, text: str, hint_id: int | None) -> _OldHits | None:
+    """Old commune name [old district] [province] -> today's communes, most specific reading.
+
+    Exact accent-free old names only (no typos); a split commune gives every part (default
+    first); several old communes of that name give all their successors."""
+    hist = place_history.get_history()
+    segments = [t for t in (tokens(s) for s in _SEGMENT_SPLIT.split(text)) if t]
+    if not segments:
+        return None
+    words = [w for seg in segments for w in seg]
+    # (commune + district words, province id, typed province compact)
+    readings: list[tuple[list[tuple[str, str]], int | None, str | None]] = []
+    for n in range(1, min(6, len(words) - 1) + 1):
+        tail = " ".join(f for f, _ in words[-n:])
+        prov = idx.match_province(tail)
+        if prov is not None:
+            compact = strip_province_prefix(tail).replace(" ", "")
+            readings.append((words[:-n], prov[0], compact))
+    readings.append((words, hint_id, None))
+    best: tuple[int, list[place_history.OldName], bool] | None = None
+    for rest, pid, typed_prov in readings:
+        splits: list[tuple[list[tuple[str, str]], str | None]] = [(rest, None)]
+        for i in range(1, len(rest)):
+            dist_key = "".join(f for f, _ in rest[i:])
+            if dist_key in hist.district_keys:
+                splits.append((rest[:i], dist_key))
+        for name_words, dist in splits:
+            found = _old_names(hist, name_words, pid, dist, typed_prov)
+            if found:
+                rank = (dist is not None) * 2 + (pid is not None)
+                if best is None or rank > best[0]:
+                    best = (rank, found, dist is not None)
+    if best is None:
+        return None
+    rank, found, district = best
+    units = {o.unit.targets: o.unit for o in found}
+    hits: dict[int, tuple[int, int]] = {}
+    former: dict[int, list[str]] = defaultdict(list)
+    sure = len(units) == 1 or rank > 0
+    for targets, unit in units.items():
+        for i, cid in enumerate(targets):
+            if cid in idx.by_id:
+                former[cid].append(unit.label)
+                # several old communes of that name, nothing to narrow them: suggestions ranked
+                # after today's names (typos included)
+                tier, rank_ = (EXACT, min(i, 1)) if sure else (OTHER, 4 + min(i, 1))
+                old = hits.get(cid)
+                if old is None or rank_ < old[1]:
+                    hits[cid] = (tier, rank_)
+    notes = {cid: "; ".join(labels) for cid, labels in former.items()}
+    return _OldHits(hits, notes, district, rank > 0) if hits else None
+
+
+def _old_names(
+    hist: place_history.History,
+    words: list[tuple[str, str]],
+    pid: int | None,
+    dist: str | None,
+    typed_prov: str | None,
+) -> list[place_history.OldName]:
+    key = " ".join(f for f, _ in words)
+    bare, _ = strip_commune_prefix(key)
+    kind = next((k for p, k in _KINDS.items() if key.startswith(p + " ") and bare != key), None)
+    found = hist.by_name.get(bare.replace(" ", ""), [])
+    if not found:
+        tele = telex_fold(bare)
+        found = hist.by_name.get(tele.replace(" ", ""), []) if tele != bare else []
+    found = [
+        o
+        for o in found
+        if (pid is None or o.unit.new_province_id == pid)
+        and (dist is None or dist in o.unit.district_keys)
+    ]
+    for keep in (
+        lambda o: typed_prov is not None and typed_prov in o.unit.province_keys,
+        lambda o: kind is not None and o.kind == kind,
+    ):
+        narrowed = [o for o in found if keep(o)]
+        found = narrowed or found
+    n = len(bare.split())
+    typed = "".join(t for _, t in words[-n:]) if n else ""
+    if typed != normalise(typed).replace(" ", ""):  # typed with accents: same accents first
+        found = [o for o in found if o.unit.accented == typed] or found
+    return found
+
+
+def _merge_history(
+    best: dict[int, tuple[int, int, _Attempt]], old: _OldHits | None
+) -> dict[int, tuple[int, int, _Attempt]]:
+    """Today's names win an exact tie, unless an old district was named and leads elsewhere."""
+    if old is None:
+        return best
+    exact = {cid for cid, v in best.items() if v[0] == EXACT}
+    if exact and (not old.district or set(old.hits) <= exact):
+        return best
+    att = _Attempt([], None, place_history.SOURCE, old.qualified)
+    if old.district and any(t == EXACT for t, _ in old.hits.values()):
+        best = {}
+    out = dict(best)
+    for cid, (tier, rank) in old.hits.items():
+        cur = out.get(cid)
+        if cur is None or (tier, -rank) >= (cur[0], -cur[1]):
+            out[cid] = (tier, rank, att)
     return out

@@ -29,6 +29,9 @@ class Candidate:
     match: str  # exact / prefix / contains (typos and Telex leftovers count as contains)
     score: int
     source: str | None = None  # set when reached through an alias, e.g. a former province
+    # pre-2025 commune(s) the text named ('Xã Đồng Vương, Huyện Yên Thế, Tỉnh Bắc Giang'), when
+    # reached through db.place_history (source = place_history.SOURCE)
+    former: str | None = None
 
     @property
     def label(self) -> str:
@@ -119,6 +122,9 @@ def find_communes(
     spaces; only an accent-free equal name is "exact", typos and Telex leftovers are "contains".
     A bare province name ('Thanh Hoa', 'Hà Nội') yields no exact commune, so callers offer the
     province (unless typed with the accents of a commune and not of the province).
+    Pre-2025 names ('Thị trấn Cầu Gồ', 'Đồng Vương, Yên Thế') reach today's commune through
+    db.place_history: source = place_history.SOURCE, `former` names the old commune; a split
+    commune gives each part (default first).
     """
     idx = place_index.get_index(session)
     hint_id: int | None = None
@@ -140,6 +146,7 @@ def find_communes(
                 MATCH_NAMES[score],
                 score,
                 hit.source,
+                hit.former,
             )
         )
     return out
@@ -156,6 +163,18 @@ def resolve_commune(
     if not exact:
         labels = "; ".join(c.label for c in cands)
         return None, f"no exact match for {text!r} (did you mean: {labels})"
+    if len(exact) > 1 and len({c.former for c in exact}) == 1 and exact[0].former:
+        labels = "; ".join(c.label for c in exact)
+        return None, (
+            f"{exact[0].former} was split in 2025 between {labels} (first: the converter's default; "
+            "write today's commune)"
+        )
+    if len(exact) > 1 and all(c.former for c in exact):
+        labels = "; ".join(f"{c.former} -> {c.label}" for c in exact)
+        return None, (
+            f"ambiguous former commune {text!r}: {labels} "
+            f"(add the old district: '{text}, <old district>', or write today's commune)"
+        )
     if len(exact) > 1:
         labels = "; ".join(c.label for c in exact)
         return None, f"ambiguous commune {text!r}: {labels} (write 'commune, province')"

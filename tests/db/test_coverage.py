@@ -88,14 +88,15 @@ def test_bad_rows_all_reported_good_rows_written(db, tmp_path) -> None:  # type:
     f.write_text(BAD, encoding="utf-8")
     with db.tx() as s:
         r = import_targets(s, f)
-    assert [e.row for e in r.errors] == [3, 4, 5, 6, 7, 8]
+    assert [e.row for e in r.errors] == [2, 3, 4, 5, 6, 7, 8]
     reasons = [e.reason for e in r.errors]
-    assert "ambiguous" in reasons[0] and "no commune" in reasons[1]
-    assert "year" in reasons[2] and "0..100" in reasons[3] and "not a number" in reasons[4]
-    assert "row 2" in reasons[5]
-    assert r.written == 2 and r.rows_read == 8
+    # a commune given twice (a repeat, or communes merged in 2025): both rows reported, neither kept
+    assert "also given on row 8" in reasons[0] and "also given on row 2" in reasons[6]
+    assert "ambiguous" in reasons[1] and "no commune" in reasons[2]
+    assert "year" in reasons[3] and "0..100" in reasons[4] and "not a number" in reasons[5]
+    assert r.written == 1 and r.rows_read == 8
     with db.tx() as s:
-        assert len(_targets(s)) == 2
+        assert len(_targets(s)) == 1
 
 
 def test_strict_import_writes_nothing(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -103,7 +104,7 @@ def test_strict_import_writes_nothing(db, tmp_path) -> None:  # type: ignore[no-
     f.write_text(BAD, encoding="utf-8")
     with db.tx() as s:
         r = import_targets(s, f, strict=True)
-        assert len(r.errors) == 6 and not r.committed and r.written == 0
+        assert len(r.errors) == 7 and not r.committed and r.written == 0
     with db.tx() as s:
         assert _targets(s) == {}
 
@@ -145,10 +146,13 @@ def test_counts_and_status(db, tmp_path) -> None:  # type: ignore[no-untyped-def
 
 def test_real_seed_002_table(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The plan's own table (2017 Yên Thế communes, since merged into Bắc Ninh): header found
-    across two rows, communes that no longer exist reported one by one, the rest written."""
+    across two rows; every old commune resolves to today's commune (vietnamadminunits) or is
+    reported; old communes merged into one today are reported, not written as its target."""
+    import os
     from pathlib import Path
 
-    seeds = sorted(Path("/work/shared/seeds").glob("002_*.txt"))
+    shared = Path(os.environ.get("BHYT_SHARED_DIR") or Path(__file__).parents[2] / ".." / "shared")
+    seeds = sorted((shared / "seeds").glob("002_*.txt"))
     if not seeds:
         pytest.skip("seed 002 not available")
     lines = seeds[0].read_text(encoding="utf-8").splitlines()
@@ -157,11 +161,12 @@ def test_real_seed_002_table(db, tmp_path) -> None:  # type: ignore[no-untyped-d
     f.write_text("\n".join(lines[start:]) + "\n", encoding="utf-8")
     with db.tx() as s:
         r = import_targets(s, f, province_hint="Bắc Ninh")
-    assert r.rows_read >= 20
-    assert r.errors and all(e.row > 2 and e.reason for e in r.errors)
-    assert any("Đồng Vương" in e.reason for e in r.errors)
-    assert r.written > 0 and r.written % 5 == 0  # five year columns per good row
+    assert r.rows_read == 21
+    reported = {e.row for e in r.errors}
+    assert all(e.reason for e in r.errors)
+    merged = [e for e in r.errors if "communes merged in 2025" in e.reason]
+    assert len(merged) >= 19  # resolved to today's commune, which several old rows now share
+    assert any("Xã Đồng Kỳ is also given on row" in e.reason for e in merged)
+    assert r.written == 5 * (21 - len(reported))  # five year columns per row written
     with db.tx() as s:
-        years = {y for (_, y) in _targets(s)}
-        assert years == {2016, 2017, 2018, 2019, 2020}
         assert len(_targets(s)) == r.written

@@ -54,6 +54,10 @@ VARIANTS = [
     ("xa tam tien huyen yen the tinh bac giang", "Xã Tam Tiến, Bắc Ninh", True),
     ("xa tam tien yen the bac giang", "Xã Tam Tiến, Bắc Ninh", False),
     ("Xã Bố Hạ, Yên Thế, Bắc Giang", "Xã Bố Hạ, Bắc Ninh", True),
+    ("Thị trấn Cầu Gồ", "Xã Yên Thế, Bắc Ninh", True),  # pre-2025 names: db.place_history
+    ("Đồng Vương, Yên Thế", "Xã Đồng Kỳ, Bắc Ninh", True),
+    ("dong vuong yen the bac giang", "Xã Đồng Kỳ, Bắc Ninh", True),
+    ("Hương Vỹ, Bắc Giang", "Xã Bố Hạ, Bắc Ninh", True),
     ("Mỹ Tho, Tiền Giang", "Phường Mỹ Tho, Đồng Tháp", True),
     ("phu quoc kien giang", "Đặc khu Phú Quốc, An Giang", True),
     ("dac khu phu quoc", "Đặc khu Phú Quốc, An Giang", True),
