@@ -96,6 +96,7 @@ COMMANDS = [
     ("huy_nhan_tin", "Hủy nhận tin"),
     ("du_lieu_cua_toi", "Xem dữ liệu của tôi"),
     ("xoa_du_lieu", "Xóa dữ liệu của tôi"),
+    ("sua_sdt", "Sửa số điện thoại đã gửi"),
     ("cai_thien", "Cho phép dùng câu chưa hiểu để cải thiện bot"),
 ]
 
@@ -157,6 +158,7 @@ def add_citizen_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("du_lieu_cua_toi", citizen.my_data))
     app.add_handler(CommandHandler("xoa_du_lieu", citizen.delete_request))
     app.add_handler(CommandHandler("cai_thien", citizen.improve_request))
+    app.add_handler(CommandHandler("sua_sdt", citizen.fix_phone))
     app.add_handler(CallbackQueryHandler(citizen.on_button, pattern=citizen.BUTTON_PATTERN))
     app.add_handler(MessageHandler(filters.CONTACT, citizen.on_contact))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, citizen.on_text))

@@ -228,11 +228,17 @@ async def describe_person_data(svc: Services, user: User | None, _: Gettext) -> 
     return "\n".join(lines)
 
 
-async def correct_phone(svc: Services, user: User | None, phone: str) -> None:
+async def correct_phone(svc: Services, user: User | None, phone: str) -> int:
+    """/sua_sdt: the phone on the person's open leads; returns how many leads changed."""
     assert user is not None
-    await svc.db.acall(
-        lambda s: db_privacy.correct_person_data(s, _person(s, user).id, phone=phone) and None
-    )
+
+    def work(s: Session) -> int:
+        person = db_people.get_person(s, user.id)
+        if person is None:
+            return 0
+        return db_privacy.correct_phone(s, person.id, phone)
+
+    return await svc.db.acall(work)
 
 
 async def delete_person_data(svc: Services, user: User | None) -> None:

@@ -154,6 +154,17 @@ def correct_person_data(session: Session, person_id: int, **changes: Any) -> Per
     return p
 
 
+def correct_phone(session: Session, person_id: int, phone: str) -> int:
+    """The phone on the person's open leads (/sua_sdt); returns how many leads changed."""
+    return rowcount(
+        session.execute(
+            update(Lead)
+            .where(Lead.person_id == person_id, Lead.status.in_(OPEN))
+            .values(phone=phone, updated_at=utcnow())
+        )
+    )
+
+
 def delete_person_data(session: Session, person_id: int) -> dict[str, int]:
     """/xoa_du_lieu. Keeps only anonymous aggregates: leads keep status, commune, cards and
     owner agent; consents keep purpose, version and dates (marked withdrawn). Everything

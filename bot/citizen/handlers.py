@@ -814,6 +814,22 @@ async def basis_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value
 
 
 # --- privacy -------------------------------------------------------------------------------------
+async def fix_phone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/sua_sdt 09xxxxxxxx: correct the phone the agents of the commune see."""
+    _ = _t(update, context)
+    phone = answers.normalise_phone(" ".join(context.args or [])[:40])
+    if phone is None:
+        await _say(update, _("Bạn gõ: /sua_sdt rồi số mới (10 số), ví dụ /sua_sdt 0912345678."))
+        return
+    changed = await store.correct_phone(services(context), update.effective_user, phone)
+    if changed:
+        await _say(update, _("Đã sửa số điện thoại thành {phone}.").format(phone=phone))
+    else:
+        await _say(
+            update, _("Bạn chưa có yêu cầu liên hệ nào đang mở, nên không có số nào để sửa.")
+        )
+
+
 async def improve_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/cai_thien: a separate consent (one purpose) to learn from messages the bot missed."""
     _ = _t(update, context)

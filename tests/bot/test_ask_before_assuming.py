@@ -100,3 +100,23 @@ async def test_improve_consent_is_its_own_purpose_and_can_be_withdrawn(fake_stac
         await client.press(LAN, "Không / rút lại")
         await client.wait_for(LAN, timeout=10)
         assert await stack.services.db.acall(consented) == (False, False)
+
+
+async def test_sua_sdt_corrects_the_phone_of_an_open_lead(fake_stack, fake_nlu):
+    fake_nlu.teach("goi cho toi", "request_contact", location="Phường Ái Quốc, Hải Phòng")
+    async with fake_stack() as (_, client):
+        await client.send_text(LAN, "/sua_sdt 0912345678")
+        [none] = await client.wait_for(LAN, timeout=10)
+        assert "không có số nào" in none["text"]
+        await client.send_text(LAN, "goi cho toi")
+        await client.wait_for(LAN, timeout=10)
+        await client.press(LAN, "✅ Đồng ý chia sẻ")
+        await client.wait_for(LAN, timeout=10)
+        await client.send_text(LAN, "0912345678")
+        await client.wait_for(LAN, count=2, timeout=10)
+        await client.send_text(LAN, "/sua_sdt 0987 654 321")
+        [done] = await client.wait_for(LAN, timeout=10)
+        assert "0987654321" in done["text"]
+        await client.send_text(LAN, "/du_lieu_cua_toi")
+        [mine] = await client.wait_for(LAN, timeout=10)
+        assert "0987654321" in mine["text"] and "0912345678" not in mine["text"]
