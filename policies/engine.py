@@ -85,11 +85,14 @@ def _share(match: _Match, percent: Decimal) -> Share:
     )
 
 
-def best_match(rules: Iterable[GroupRule], group: str, age: int | None, day) -> _Match | None:
-    """The rule for `group` paying the most on `day` (first in data order on a tie)."""
+def best_match(
+    rules: Iterable[GroupRule], group: str, age: int | None, day, others=frozenset()
+) -> _Match | None:
+    """The rule for `group` paying the most on `day` (first in data order on a tie);
+    `others` are all the member's groups (a rule may exclude some)."""
     best: _Match | None = None
     for rule in rules:
-        row = rule.timeline.at(day) if rule.applies(group, age) else None
+        row = rule.timeline.at(day) if rule.applies(group, age, others) else None
         if row is not None and (best is None or row.value > best.row.value):
             best = _Match(rule, row)
     return best
@@ -105,14 +108,14 @@ def effective_groups(member: Member, rules: Iterable[GroupRule]) -> tuple[str, .
 
 
 def candidate(
-    group: str, order: int, age: int | None, day, national, provincial
+    group: str, order: int, age: int | None, day, national, provincial, others=frozenset()
 ) -> _Candidate | None:
     """The line `group` gives this person on `day`, or None if it gives no support."""
-    nat = best_match(national, group, age, day)
+    nat = best_match(national, group, age, day, others)
     if nat is not None and nat.rule.kind == KIND_COVERED:
         share = _share(nat, nat.row.value)
         return _Candidate(group, order, LINE_COVERED, nat.rule, (share,), HUNDRED, None)
-    prov = best_match(provincial, group, age, day)
+    prov = best_match(provincial, group, age, day, others)
     state = nat.row.value if nat else Decimal(0)
     wanted = prov.row.value if prov else Decimal(0)
     top_up = min(wanted, HUNDRED - state)
@@ -250,7 +253,8 @@ def _price_members(request: QuoteRequest, rules: Rules, province, monthly_full, 
     for index, member in enumerate(request.members):
         cands, notes = [], []
         for order, group in enumerate(effective_groups(member, (*national, *provincial))):
-            c = candidate(group, order, member.age, day, national, provincial)
+            others = frozenset(member.groups)
+            c = candidate(group, order, member.age, day, national, provincial, others)
             if c is not None:
                 cands.append(c)
             elif (note := _group_notes(group, member.age, national, provincial)) is not None:

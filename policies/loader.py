@@ -232,6 +232,9 @@ def _rule(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...], payers: set[str
     application = raw.get("application")
     if application is not None and (not isinstance(application, str) or not application.strip()):
         raise ctx.fail(f"{key}.application", "must be a text saying where to apply")
+    excludes = raw.get("excludes") or []
+    if not isinstance(excludes, list) or any(g not in known for g in excludes):
+        raise ctx.fail(f"{key}.excludes", f"must be a list of known group ids: {excludes!r}")
     values = _require(ctx, raw, "values", key)
     return GroupRule(
         id=str(rule_id),
@@ -244,6 +247,7 @@ def _rule(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...], payers: set[str
         min_age=min_age,
         max_age=max_age,
         application=application.strip() if application else None,
+        excludes=frozenset(excludes),
     )
 
 

@@ -71,6 +71,9 @@ class GroupRule:
     # A free card that needs the person to apply first (social pension, disability allowance):
     # where and how, as a catalog msgid. None: the card follows from the status alone.
     application: str | None = None
+    # A member who also belongs to one of these does not qualify (the social pension is for
+    # people without a pension or a job that insures them).
+    excludes: frozenset[str] = frozenset()
 
     def fits_age(self, age: int | None) -> bool:
         if age is None:
@@ -78,8 +81,9 @@ class GroupRule:
         low_ok = self.min_age is None or age >= self.min_age
         return low_ok and (self.max_age is None or age <= self.max_age)
 
-    def applies(self, group: str, age: int | None) -> bool:
-        return group in self.groups and self.fits_age(age)
+    def applies(self, group: str, age: int | None, others: frozenset[str] = frozenset()) -> bool:
+        """`others`: all the member's groups, checked against `excludes`."""
+        return group in self.groups and self.fits_age(age) and not (others & self.excludes)
 
 
 @dataclass(frozen=True)
