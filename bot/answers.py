@@ -94,6 +94,13 @@ def household_summary(_: Gettext, hh: Household) -> str:
     return f"{', '.join(shared)}: {summary}" if shared else summary
 
 
+def question_buttons(question, _: Gettext, locale: str = "vi") -> tuple[str, str]:
+    """Yes/no labels; a question whose plain "Có"/"Không" would mislead names the facts."""
+    yes = policies.render_text(question.yes_label, locale) if question.yes_label else _("Có")
+    no = policies.render_text(question.no_label, locale) if question.no_label else _("Không")
+    return yes, no
+
+
 def question_text(question, locale: str = "vi") -> str:
     return html.escape(policies.render_text(question.text, locale))
 
@@ -148,18 +155,11 @@ def quote_household(
             lines.append(f"  <i>{question_text(question, locale)}</i>")
     notes = []
     assumptions = hh.assumptions()
-    if "adults_household_line" in assumptions and not hh.members:
+    if "adults_household_line" in assumptions:
         notes.append(
             _(
-                "Tính theo hộ gia đình, nếu không ai dưới 6 tuổi hay thuộc diện được hỗ trợ "
-                "(hộ nghèo, cận nghèo, học sinh, người cao tuổi…)."
-            )
-        )
-    elif "adults_household_line" in assumptions:
-        notes.append(
-            _(
-                "Những người bạn chưa nói rõ được tính theo hộ gia đình, nếu không ai dưới 6 tuổi "
-                "hay thuộc diện được hỗ trợ."
+                "Người chưa rõ tuổi được tính như người lớn; trẻ dưới 6 tuổi, người cao tuổi và "
+                "các diện được hỗ trợ khác có thể đóng ít hơn."
             )
         )
     if "months_12" in assumptions:
@@ -253,12 +253,13 @@ def eligibility(rules, hh: Household, today: date, _: Gettext, locale: str = "vi
                 "ngoài các mức trên, bạn hỏi UBND xã/phường nhé."
             ).format(province=html.escape(hh.province_name or province))
         )
-    lines.append(
-        _(
-            "Người có hợp đồng lao động đóng qua nơi làm việc; người hưởng lương hưu đã có thẻ; "
-            "thân nhân quân đội, công an nhận thẻ qua đơn vị."
+    covered = policies.covered_elsewhere_groups(rules, today)
+    if covered:
+        lines.append(
+            _("Đã có thẻ qua nơi khác, không cần mua theo hộ: {groups}.").format(
+                groups=", ".join(group_label(_, g) for g in covered)
+            )
         )
-    )
     return "\n".join(lines)
 
 

@@ -35,6 +35,14 @@ _MASKS = (
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"), "<email>"),
     (re.compile(r"(?:\+?84|0)(?:[\s.\-]?\d){9}\b"), "<SĐT>"),
     (re.compile(r"\d(?:[\s.\-]?\d){7,}"), "<số>"),  # ID card, bank, card numbers
+    (re.compile(r"\b\d{1,2}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{2,4}\b"), "<ngày>"),  # birth dates
+    # house numbers and lanes: "số 12", "ngõ 5", "hẻm 3/2", "so nha 7"
+    (
+        re.compile(r"(?i)\b(số nhà|so nha|số|so|ngõ|ngo|ngách|ngach|hẻm|hem|kiệt|kiet)\s*\d[\w/]*"),
+        "<địa chỉ>",
+    ),
+    # a name said as such: "tên (là) Nguyễn Văn A", "ten la nguyen van a"
+    (re.compile(r"(?i)\b(tên|ten)(\s+(là|la))?\s+(\w+)(\s+\w+){0,3}"), r"\1 <tên>"),
 )
 
 
@@ -42,10 +50,28 @@ def mask(text: str, names: Iterable[str] = ()) -> str:
     """Phones, e-mails, long numbers and the person's own names replaced by placeholders."""
     for pattern, placeholder in _MASKS:
         text = pattern.sub(placeholder, text)
-    for name in names:
-        if name and len(name.strip()) >= 2:
-            text = re.sub(re.escape(name.strip()), "<tên>", text, flags=re.IGNORECASE)
+    for name in names:  # the person's own name, typed with or without accents
+        text = _mask_words(text, fold(name).split())
     return text
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _mask_words(text: str, name: list[str]) -> str:
+    """Replace every run of words that folds to `name` (accent- and case-free) by <tên>."""
+    if not name or len("".join(name)) < 2:
+        return text
+    words = list(_WORD.finditer(text))
+    out, last, i = [], 0, 0
+    while i < len(words):
+        window = words[i : i + len(name)]
+        if [fold(w.group()) for w in window] == name:
+            out += [text[last : window[0].start()], "<tên>"]
+            last, i = window[-1].end(), i + len(name)
+        else:
+            i += 1
+    return "".join([*out, text[last:]])
 
 
 def export(session, days: int, threshold: float) -> list[dict[str, Any]]:
@@ -55,14 +81,27 @@ def export(session, days: int, threshold: float) -> list[dict[str, Any]]:
 
     from db.models import Consent, ConversationTurn, Person, utcnow
 
-    consented = select(Consent.person_id).where(
+    # A turn counts only if written while a consent of that person was in force, and the
+    # person still consents today (a withdrawal stops every later export).
+    consented_then = (
+        select(Consent.id)
+        .where(
+            Consent.person_id == ConversationTurn.person_id,
+            Consent.purpose == CONSENT_PURPOSE,
+            Consent.granted_at <= ConversationTurn.created_at,
+            or_(Consent.withdrawn_at.is_(None), Consent.withdrawn_at > ConversationTurn.created_at),
+        )
+        .exists()
+    )
+    consents_now = select(Consent.person_id).where(
         Consent.purpose == CONSENT_PURPOSE, Consent.withdrawn_at.is_(None)
     )
     rows = session.execute(
         select(ConversationTurn, Person.first_name)
         .join(Person, Person.id == ConversationTurn.person_id)
         .where(
-            ConversationTurn.person_id.in_(consented),
+            consented_then,
+            ConversationTurn.person_id.in_(consents_now),
             ConversationTurn.created_at >= utcnow() - timedelta(days=days),
             or_(ConversationTurn.intent.is_(None), and_(ConversationTurn.confidence < threshold)),
         )

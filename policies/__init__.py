@@ -16,7 +16,7 @@ from .eligibility import (
     known_provinces,
     province_slugs,
 )
-from .engine import open_questions, quote
+from .engine import open_questions, price, quote
 from .loader import ParameterError, load_rules, load_rules_from
 from .model import Member, MemberQuote, Question, Quote, QuoteRequest, Rules, Share
 from .render import explain, quote_to_dict, render, render_text
@@ -28,6 +28,7 @@ __all__ = [
     "ParameterError",
     "Question",
     "open_questions",
+    "price",
     "Quote",
     "QuoteRequest",
     "RequestError",

@@ -280,6 +280,12 @@ def quote(request: QuoteRequest, rules: Rules) -> Quote:
     return replace(priced, members=members)
 
 
+def price(request: QuoteRequest, rules: Rules) -> Quote:
+    """Like `quote` without the open questions: the cheap form for trying answers out."""
+    validate_request(request, rules)
+    return _quote(request, rules)
+
+
 def open_questions(
     request: QuoteRequest, rules: Rules, index: int, priced: Quote | None = None
 ) -> tuple[Question, ...]:
@@ -345,6 +351,7 @@ def _any_rounding(members: tuple[MemberQuote, ...], monthly_full: Decimal) -> bo
 __all__ = [
     "quote",
     "open_questions",
+    "price",
     "round_vnd",
     "part_of",
     "effective_groups",

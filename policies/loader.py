@@ -342,6 +342,13 @@ def _question(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...]) -> Question
     if not add and not drop and probe_age is None:
         raise ctx.fail(f"{key}.probe", "must add or drop a group or set an age")
     reference = _require(ctx, raw, "reference", key)
+    answers = raw.get("answers") or {}
+    if not isinstance(answers, dict):
+        raise ctx.fail(f"{key}.answers", "must be a mapping with probe and other")
+    yes, no = answers.get("probe") or {}, answers.get("other") or {}
+    if not isinstance(yes, dict) or not isinstance(no, dict):
+        raise ctx.fail(f"{key}.answers", "probe and other must be mappings")
+    no_groups = _group_set(ctx, no.get("add"), f"{key}.answers.other.add", known)
     return Question(
         id=str(_require(ctx, raw, "id", key)),
         text=str(_require(ctx, raw, "text", key)).strip(),
@@ -354,6 +361,9 @@ def _question(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...]) -> Question
         drop_groups=tuple(sorted(drop)),
         probe_age=probe_age,
         reference=str(reference),
+        no_groups=tuple(sorted(no_groups)),
+        yes_label=str(yes["label"]).strip() if yes.get("label") else None,
+        no_label=str(no["label"]).strip() if no.get("label") else None,
     )
 
 

@@ -113,6 +113,9 @@ class Question:
     drop_groups: tuple[str, ...] = ()
     probe_age: int | None = None
     reference: str = ""
+    no_groups: tuple[str, ...] = ()  # groups a "no" answer gives (no_pension: no → pensioner)
+    yes_label: str | None = None  # button texts (catalog msgids) when "Có"/"Không" would mislead
+    no_label: str | None = None
 
     def fits(self, member: Member, day: dt.date) -> bool:
         groups = set(member.groups)

@@ -1,5 +1,6 @@
 """Ask before assuming (policy reference §8.2, §8.6, §8.7): which question to put next about a
-household before quoting it. Pure: the questions and what they change come from `policies`."""
+household before quoting it. Pure: the questions and what they change come from `policies`;
+a question is asked only when its answer would change the price."""
 
 from __future__ import annotations
 
@@ -10,50 +11,127 @@ import policies
 from bot.citizen.facts import Household, Member
 
 AGE = "age"
-# Kin whose age decides their support (older people): ask rather than price them as adults.
-ELDERLY_KIN = frozenset({"grandparent"})
-# Policy questions the bot puts as yes/no buttons; the others stay as notes under the quote.
+OLDER = "older"  # household level: is one of the people of unknown age old enough to matter?
+DEFAULT_AGE = 30  # how a member of unknown age is priced when nothing would change
+# Ages tried for a member of unknown age, by kin: an older relative may get the social pension or
+# a provincial elderly line; a child may be under 6. Unknown kin: both.
+OLD_PROBES = (62, 67, 72, 77, 82)
+YOUNG_PROBES = (3,)
+KIN_PROBES = {
+    "grandparent": OLD_PROBES,
+    "parent": OLD_PROBES,
+    "child": YOUNG_PROBES,
+    "grandchild": YOUNG_PROBES,
+    "self": OLD_PROBES,
+    "spouse": OLD_PROBES,
+    "sibling": OLD_PROBES,
+}
+# Policy questions the bot puts as buttons; the others stay as notes under the quote.
 ASKED_QUESTIONS = ("disability_severity", "in_school", "no_pension")
 MAX_QUESTIONS = 6  # per household: past this, quote with what we know and say what is open
 
 
 @dataclass(frozen=True)
 class Ask:
-    index: int  # member index in Household.members
-    kind: str  # AGE or a question id from policies/parameters/questions.yaml
+    index: int  # member index in Household.members (-1: the household)
+    kind: str  # AGE, OLDER or a question id from policies/parameters/questions.yaml
     question: policies.Question | None = None
+    threshold: int | None = None  # OLDER: the age from which the answer changes
+
+    @property
+    def key(self) -> str:
+        """What a button must carry to answer this question (stale buttons are refused)."""
+        return f"{self.index}:{self.kind}"
 
 
 def next_question(rules, hh: Household, today: date) -> Ask | None:
     """The first thing we still need to ask to quote this household without guessing."""
-    if sum(len(m.asked) for m in hh.members) >= MAX_QUESTIONS:
+    if sum(len(m.asked) for m in hh.members) + len(hh.asked) >= MAX_QUESTIONS:
         return None
-    sensitive = policies.age_sensitive_groups(rules, today, hh.province_slug)
-    shared = set(hh.household_groups)
-    for i, m in enumerate(hh.members):
-        if m.age is None and AGE not in m.asked and _age_matters(m, shared, sensitive):
-            return Ask(i, AGE)
     if not hh.can_quote():
         return None
-    request = policies.parse_request(hh.quote_request(today), rules)
-    q = policies.quote(request, rules)
-    for i, (m, mq) in enumerate(zip(hh.members, q.members, strict=False)):
+    base = _quote(rules, hh, today)
+    for i, m in enumerate(hh.members):
+        if m.age is None and AGE not in m.asked and _age_matters(rules, hh, i, base, today):
+            return Ask(i, AGE)
+    if OLDER not in hh.asked and hh.unknown_members():
+        threshold = _older_threshold(rules, hh, today)
+        if threshold is not None:
+            return Ask(-1, OLDER, threshold=threshold)
+    for i, (m, mq) in enumerate(zip(hh.members, base.members, strict=False)):
         if m.age is None:  # its questions depend on an age we were not given
             continue
         for question in mq.questions:
-            if question.id in ASKED_QUESTIONS and question.id not in m.asked:
+            settled = question.id in m.asked or question.id in m.fixed
+            if question.id in ASKED_QUESTIONS and not settled:
                 return Ask(i, question.id, question)
     return None
 
 
-def _age_matters(m: Member, shared: set[str], sensitive: frozenset[str]) -> bool:
-    return bool((set(m.groups) | shared) & sensitive) or m.relation in ELDERLY_KIN
+def _quote(rules, hh: Household, today: date, index: int | None = None, age: int | None = None):
+    """The household's quote (with open questions); with `index`, priced with that age."""
+    request = hh.quote_request(today)
+    if index is None:
+        return policies.quote(policies.parse_request(request, rules), rules)
+    request["members"][index]["age"] = age
+    return policies.price(policies.parse_request(request, rules), rules)
+
+
+def _age_matters(rules, hh: Household, index: int, base, today: date) -> bool:
+    m: Member = hh.members[index]
+    probes = KIN_PROBES.get(m.relation or "", (*YOUNG_PROBES, *OLD_PROBES))
+    if "student" in m.groups:
+        probes = tuple(a for a in probes if a >= 6)
+    priced = base.members[index]
+    for age in probes:
+        other = _quote(rules, hh, today, index, age).members[index]
+        if (other.amount_vnd, other.line) != (priced.amount_vnd, priced.line):
+            return True
+    return False
+
+
+def _older_threshold(rules, hh: Household, today: date) -> int | None:
+    """The lowest age from which a person of the household's status pays differently from an
+    adult of DEFAULT_AGE (near-poor: 70, the social pension), or None."""
+    shared = [g for g in hh.household_groups if g != "household"]
+    if not shared:
+        return None
+    probe = {"date": today.isoformat(), "province": hh.province_slug, "months": 12}
+
+    def amount(age: int) -> tuple[int, str]:
+        req = {**probe, "members": [{"age": age, "groups": shared}]}
+        m = policies.price(policies.parse_request(req, rules), rules).members[0]
+        return m.amount_vnd, m.line
+
+    adult = amount(DEFAULT_AGE)
+    edges = sorted(
+        {r.min_age for r in _rules_of(rules, hh) if r.min_age and r.min_age > DEFAULT_AGE}
+        | {r.max_age + 1 for r in _rules_of(rules, hh) if r.max_age and r.max_age >= DEFAULT_AGE}
+    )
+    return next((a for a in edges if amount(a) != adult), None)
+
+
+def _rules_of(rules, hh: Household):
+    province = rules.provinces.get(hh.province_slug) if hh.province_slug else None
+    return (*rules.national, *(province.rules if province else ()))
 
 
 def answer_age(hh: Household, index: int, age: int) -> None:
     m = hh.members[index]
     m.age = age
-    m.asked.append(AGE)
+    if AGE not in m.asked:
+        m.asked.append(AGE)
+    hh.rev += 1
+
+
+def skip_age(hh: Household, index: int) -> None:
+    hh.members[index].asked.append(AGE)
+
+
+def answer_older(hh: Household, yes: bool) -> int | None:
+    """Yes: one of the unknown people is that old: a member to ask the age of (its index)."""
+    hh.asked.append(OLDER)
+    return hh.add_member() if yes else None
 
 
 def answer_question(hh: Household, index: int, question: policies.Question, yes: bool) -> None:
@@ -63,6 +141,14 @@ def answer_question(hh: Household, index: int, question: policies.Question, yes:
     if yes and m.age is not None:
         probe = question.probe(policies.Member(age=m.age, groups=tuple(m.groups)))
         m.groups = list(probe.groups)
+    elif not yes and question.no_groups:
+        m.groups = list(dict.fromkeys([*m.groups, *question.no_groups]))
+    hh.rev += 1
+
+
+def questions_settled_by(rules, group: str) -> list[str]:
+    """Questions a person settles by setting `group` themselves (a fix button)."""
+    return [q.id for q in rules.questions if group in q.add_groups or group in q.no_groups]
 
 
 def find_question(rules, question_id: str) -> policies.Question | None:

@@ -36,7 +36,8 @@ class Member:
     age: int | None = None
     groups: list[str] = field(default_factory=list)
     relation: str | None = None
-    asked: list[str] = field(default_factory=list)  # questions already put to the person
+    asked: list[str] = field(default_factory=list)  # questions the bot put to the person
+    fixed: list[str] = field(default_factory=list)  # questions the person settled with a fix button
 
     def to_request(self, default_age: int) -> dict:
         return {"age": self.age if self.age is not None else default_age, "groups": self.groups}
@@ -54,6 +55,8 @@ class Household:
     province_slug: str | None = None
     province_name: str | None = None
     phone: str | None = None
+    rev: int = 0  # bumped when members change, so buttons about an older household are refused
+    asked: list[str] = field(default_factory=list)  # household-level questions already put
 
     # --- merging what a message said -------------------------------------------------------
     def merge(self, entities: dict[str, list], today: date, text: str = "") -> list[str]:
@@ -89,7 +92,7 @@ class Household:
         relations = [str(r) for r in entities.get("relation") or []]
         reading = read_household(text, today) if text else None
         if reading is not None and reading.described and "age" not in rejected:
-            self._read(reading, groups)
+            rejected += [r for r in self._read(reading, groups) if r not in rejected]
             known = len(self.members)  # the reader attached statuses itself
         else:
             self._merge_people(ages, groups, relations)
@@ -105,32 +108,61 @@ class Household:
                     m.groups.append("elderly_no_pension")
         return rejected
 
-    def _read(self, reading: HouseholdReading, nlu_groups: list[str]) -> None:
-        """A household described in words: a new description replaces the members we had; a
-        correction ("à không, 5 người thôi") or a bare count amends them."""
-        described = [m for m in reading.members if m.age is not None or m.kin or m.groups]
+    def _read(self, reading: HouseholdReading, nlu_groups: list[str]) -> list[str]:
+        """A household described in words. A description of the household (a total, or two
+        people or more) replaces the members we had; one person more is added to it (filling an
+        unknown slot or the member of that kin whose age we lacked); a correction ("à không, 5
+        người thôi") amends the count. Returns rejected facts."""
+        rejected: list[str] = []
+        described = [
+            Member(age=m.age, groups=list(m.groups), relation=m.kin,
+                   fixed=["in_school"] if m.in_school is False else [])
+            for m in reading.members
+            if m.age is not None or m.kin or m.groups
+        ]  # fmt: skip
         for g in [*reading.household_groups, *nlu_groups]:
             if g in HOUSEHOLD_GROUPS and g != "household" and g not in self.household_groups:
                 self.household_groups.append(g)
         if reading.months in VALID_MONTHS:
             self.months = reading.months
-        if described and not reading.correction:
-            self.members = [
-                Member(
-                    age=m.age,
-                    groups=list(m.groups),
-                    relation=m.kin,
-                    asked=["in_school"] if m.in_school is False else [],
-                )
-                for m in described
-            ]
-            self.size = max(reading.stated_total or 0, len(described)) or None
-        elif described:  # a correction that names people adds them
-            self.members.extend(Member(age=m.age, groups=list(m.groups), relation=m.kin)
-                                for m in described)  # fmt: skip
-        if reading.stated_total:
-            self.size = reading.stated_total
-            del self.members[reading.stated_total :]
+        total = reading.stated_total
+        if total is not None and not 1 <= total <= MAX_HOUSEHOLD:
+            rejected.append("household_size")
+            total = None
+        if len(described) > MAX_HOUSEHOLD:
+            return [*rejected, "household_size"]
+        self.rev += 1
+        if reading.correction:
+            self.members.extend(described)
+            if total is not None:
+                self.size = total
+                del self.members[total:]
+        elif total is not None or len(described) >= 2:
+            self.members = described
+            self.size = max(total or 0, len(described)) or None  # the people named are trusted
+        elif described:
+            self._add_one(described[0])
+        if self.head_count > MAX_HOUSEHOLD:
+            del self.members[MAX_HOUSEHOLD:]
+            self.size = MAX_HOUSEHOLD
+            rejected.append("household_size")
+        return rejected
+
+    def _add_one(self, new: Member) -> None:
+        """One more person said about the current household ("mẹ tôi 70 tuổi")."""
+        same = next(
+            (
+                m
+                for m in self.members
+                if new.relation and m.relation == new.relation and m.age is None
+            ),
+            None,
+        )
+        if same is not None and new.age is not None:
+            same.age = new.age
+            same.groups = list(dict.fromkeys([*same.groups, *new.groups]))
+            return
+        self.members.append(new)  # fills an unknown slot when there is one, else one more
         if self.size is not None and len(self.members) > self.size:
             self.size = len(self.members)
 
@@ -151,7 +183,7 @@ class Household:
             new = [Member(groups=[g]) for g in personal]
         if new and relation:
             new[0].relation = relation
-        self.members.extend(new)
+        self.members.extend(new[: max(0, MAX_HOUSEHOLD - len(self.members))])
         if self.size is not None and len(self.members) > self.size:
             self.size = len(self.members)
 
@@ -160,19 +192,29 @@ class Household:
         del self.members[index]
         if self.size is not None:
             self.size = max(self.size - 1, len(self.members)) or None
+        self.rev += 1
 
     def add_member(self) -> int:
+        """A person more: fills an unknown slot ("4 người" with 3 described) before growing."""
         self.members.append(Member())
-        self.size = max((self.size or 0) + 1, len(self.members))
+        self.size = max(self.size or 0, len(self.members))
+        self.rev += 1
         return len(self.members) - 1
 
-    def toggle_group(self, index: int, group: str) -> None:
-        groups = self.members[index].groups
-        if group in groups:
-            groups.remove(group)
+    def toggle_group(self, index: int, group: str, settles: list[str]) -> None:
+        """The person's own fix; `settles`: the questions it answers (never asked again)."""
+        m = self.members[index]
+        if group in m.groups:
+            m.groups.remove(group)
         else:
-            groups.append(group)
-        self.members[index].asked.append(f"fix:{group}")
+            m.groups.append(group)
+        m.fixed.extend(q for q in settles if q not in m.fixed)
+        self.rev += 1
+
+    def drop_household_group(self, group: str) -> None:
+        if group in self.household_groups:
+            self.household_groups.remove(group)
+            self.rev += 1
 
     # --- what is known -------------------------------------------------------------------------
     @property
@@ -218,6 +260,7 @@ class Household:
                 groups=list(m.get("groups") or []),
                 relation=m.get("relation"),
                 asked=list(m.get("asked") or []),
+                fixed=list(m.get("fixed") or []),
             )
             for m in data.get("members") or []
             if isinstance(m, dict)

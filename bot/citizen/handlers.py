@@ -8,6 +8,7 @@ the NLU to the handler of its intent. Buttons carry `prefix:value` callback data
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from datetime import date, datetime
@@ -126,7 +127,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         _(
             "Chào {name}! Mình là trợ lý bảo hiểm y tế (BHYT) của xã/phường. Bạn cứ hỏi bằng lời "
             "của mình, ví dụ: “nhà 4 người mua BHYT 1 năm hết bao nhiêu?”, hoặc chọn bên dưới."
-        ).format(name=name),
+        ).format(name=html.escape(name)),
         main_menu(_),
     )
 
@@ -301,75 +302,100 @@ async def send_quote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def _ask_next(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Put the next clarifying question, if any; True when one was asked."""
+    """Put the next clarifying question, if any; True when one was asked. Only the buttons of
+    the question last put are accepted (`pending_ask`): an older or forged one changes nothing."""
     _ = _t(update, context)
     hh = _household(context)
     ask = clarify.next_question(services(context).rules, hh, _today(context))
     if ask is None:
         return False
-    who = answers.member_label(_, hh, ask.index)
+    context.chat_data["pending_ask"] = f"{hh.rev}:{ask.key}"
+    data = f"clarify:{hh.rev}:{ask.key}"
     if ask.kind == clarify.AGE:
-        context.chat_data["pending_age"] = ask.index
-        _set_step(context, ASK_AGE)
-        await _say(
-            update,
-            _("{who} bao nhiêu tuổi? Mức hỗ trợ phụ thuộc vào tuổi nên mình cần hỏi.").format(
-                who=who
-            ),
-            _kb([[(_("Không rõ"), f"clarify:{ask.index}:age:no")]]),
+        await _ask_age_of(update, context, ask.index, data)
+        return True
+    _set_step(context, IDLE)
+    if ask.kind == clarify.OLDER:
+        text = _("Trong {n} người chưa rõ tuổi, có ai từ {age} tuổi trở lên không?").format(
+            n=hh.unknown_members(), age=ask.threshold
         )
+        rows = [[(_("Có"), f"{data}:yes"), (_("Không"), f"{data}:no")]]
+        await _say(update, text, _kb(rows))
         return True
     assert ask.question is not None
-    _set_step(context, IDLE)
-    text = answers.question_text(ask.question, _locale(update, context))
-    rows = [
-        [
-            (_("Có"), f"clarify:{ask.index}:{ask.question.id}:yes"),
-            (_("Không"), f"clarify:{ask.index}:{ask.question.id}:no"),
-        ]
-    ]
-    await _say(update, f"{who}: {text}", _kb(rows))
+    locale = _locale(update, context)
+    who = answers.member_label(_, hh, ask.index)
+    text = answers.question_text(ask.question, locale)
+    yes, no = answers.question_buttons(ask.question, _, locale)
+    await _say(update, f"{who}: {text}", _kb([[(yes, f"{data}:yes"), (no, f"{data}:no")]]))
     return True
 
 
+async def _ask_age_of(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, index: int, data: str | None = None
+) -> None:
+    """Wait for a typed age of member `index`; `data`: the clarify button to skip it."""
+    _ = _t(update, context)
+    context.chat_data["pending_age"] = index
+    _set_step(context, ASK_AGE)
+    who = answers.member_label(_, _household(context), index)
+    if data is None:
+        await _say(update, _("{who} bao nhiêu tuổi?").format(who=who))
+        return
+    await _say(
+        update,
+        _("{who} bao nhiêu tuổi? Mức hỗ trợ phụ thuộc vào tuổi nên mình cần hỏi.").format(who=who),
+        _kb([[(_("Không rõ"), f"{data}:no")]]),
+    )
+
+
+AGE_ANSWER = re.compile(r"(?<!\d)(\d{1,4})(?!\d)")
+
+
 async def age_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
-    m = NUMBER_RE.search(text)
-    if not m or len(text) > 40:
-        return False
+    """The awaited age: "76", "76t", "76 tuổi", "sinh năm 1950"."""
+    m = AGE_ANSWER.search(text)
     hh = _household(context)
     index = context.chat_data.get("pending_age")
-    if not isinstance(index, int) or not 0 <= index < len(hh.members):
-        _set_step(context, IDLE)
+    if not m or len(text) > 40 or not isinstance(index, int) or not 0 <= index < len(hh.members):
+        _set_step(context, IDLE)  # not the answer: the question is dropped, not kept waiting
+        context.chat_data.pop("pending_age", None)
         return False
-    age = int(m.group(1))
+    number, today = int(m.group(1)), _today(context)
+    age = today.year - number if 1900 < number <= today.year else number
     if not 0 <= age <= MAX_AGE:
         _ = _t(update, context)
         await _say(update, _("Tuổi phải từ 0 đến 120. Bạn gõ lại tuổi giúp mình nhé."))
         return True
     clarify.answer_age(hh, index, age)
     context.chat_data.pop("pending_age", None)
+    context.chat_data.pop("pending_ask", None)
     _set_step(context, IDLE)
     await send_quote(update, context)
     return True
 
 
 async def clarify_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
-    """`index:question:yes|no` from the clarifying question's buttons (validated: a forged or
-    stale button is ignored)."""
+    """`rev:index:kind:yes|no`, accepted only for the question last put to this household."""
     hh = _household(context)
-    index_s, _sep, rest = value.partition(":")
-    qid, _sep, answer = rest.partition(":")
-    if not index_s.isdigit() or answer not in ("yes", "no"):
-        return
+    key, _sep, answer = value.rpartition(":")
+    if answer not in ("yes", "no") or key != context.chat_data.get("pending_ask"):
+        return  # a stale or forged button
+    context.chat_data.pop("pending_ask", None)
+    _rev, index_s, kind = key.split(":", 2)
     index = int(index_s)
-    if not 0 <= index < len(hh.members) or qid in hh.members[index].asked:
-        return
-    if qid == clarify.AGE:
-        hh.members[index].asked.append(clarify.AGE)
+    rules = services(context).rules
+    if kind == clarify.OLDER:
+        added = clarify.answer_older(hh, answer == "yes")
+        if added is not None:
+            await _ask_age_of(update, context, added)
+            return
+    elif kind == clarify.AGE:
+        clarify.skip_age(hh, index)
         context.chat_data.pop("pending_age", None)
         _set_step(context, IDLE)
     else:
-        question = clarify.find_question(services(context).rules, qid)
+        question = clarify.find_question(rules, kind)
         if question is None:
             return
         clarify.answer_question(hh, index, question, answer == "yes")
@@ -381,31 +407,56 @@ FIX_GROUPS = {"school": "student", "nopension": "elderly_no_pension"}
 
 
 async def fix_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
-    """`menu` · `add` · `m:<i>` (one member's options) · `age|del|school|nopension:<i>`."""
+    """`menu` · `<rev>:add` · `<rev>:m|age|del|school|nopension:<i>` · `<rev>:hg:<group>`; a
+    button made for an earlier state of the household (other `rev`) is refused."""
     _ = _t(update, context)
     hh = _household(context)
-    action, _sep, arg = value.partition(":")
-    if action == "menu":
+    rules = services(context).rules
+    if value == "menu":
+        rev = hh.rev
         rows = [
-            [(answers.member_label(_, hh, i), f"fix:m:{i}")] for i in range(len(hh.members[:10]))
+            [(answers.member_label(_, hh, i), f"fix:{rev}:m:{i}")]
+            for i in range(min(len(hh.members), 10))
         ]
-        rows.append([(_("➕ Thêm người"), "fix:add"), (_("✅ Xong"), "quote:now")])
+        rows += [
+            [
+                (
+                    _("❌ Không phải {group}").format(group=answers.group_label(_, g)),
+                    f"fix:{rev}:hg:{g}",
+                )
+            ]
+            for g in hh.household_groups
+            if g != "household"
+        ]
+        rows.append([(_("➕ Thêm người"), f"fix:{rev}:add"), (_("✅ Xong"), "quote:now")])
         await _say(update, _("Bạn muốn sửa ai?"), _kb(rows))
         return
+    rev, _sep, rest = value.partition(":")
+    action, _sep, arg = rest.partition(":")
+    if rev != str(hh.rev):
+        await _say(update, _("Thông tin hộ đã thay đổi; bạn bấm “✏️ Sửa thông tin hộ” lại nhé."))
+        return
     if action == "add":
-        if hh.head_count >= 20:
+        if hh.head_count >= 20 and not hh.unknown_members():
             await _say(update, _("Số người trong hộ phải từ 1 đến 20. Nhà bạn có mấy người?"))
             return
         await _ask_age_of(update, context, hh.add_member())
         return
+    if action == "hg":
+        hh.drop_household_group(arg)
+        await send_quote(update, context)
+        return
     if not arg.isdigit() or not 0 <= int(arg) < len(hh.members):
-        return  # a stale or forged button
+        return  # a forged button
     index = int(arg)
     if action == "m":
         rows = [
-            [(_("Sửa tuổi"), f"fix:age:{index}"), (_("Bỏ người này"), f"fix:del:{index}")],
-            [(_("Đang đi học / thôi"), f"fix:school:{index}")],
-            [(_("Không lương hưu / có"), f"fix:nopension:{index}")],
+            [
+                (_("Sửa tuổi"), f"fix:{rev}:age:{index}"),
+                (_("Bỏ người này"), f"fix:{rev}:del:{index}"),
+            ],
+            [(_("Đang đi học / thôi"), f"fix:{rev}:school:{index}")],
+            [(_("Không lương hưu / có"), f"fix:{rev}:nopension:{index}")],
         ]
         await _say(update, answers.member_label(_, hh, index), _kb(rows))
     elif action == "age":
@@ -414,16 +465,9 @@ async def fix_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: 
         hh.remove_member(index)
         await (send_quote(update, context) if hh.can_quote() else ask_cost(update, context))
     elif action in FIX_GROUPS:
-        hh.toggle_group(index, FIX_GROUPS[action])
+        group = FIX_GROUPS[action]
+        hh.toggle_group(index, group, clarify.questions_settled_by(rules, group))
         await send_quote(update, context)
-
-
-async def _ask_age_of(update: Update, context: ContextTypes.DEFAULT_TYPE, index: int) -> None:
-    _ = _t(update, context)
-    context.chat_data["pending_age"] = index
-    _set_step(context, ASK_AGE)
-    who = answers.member_label(_, _household(context), index)
-    await _say(update, _("{who} bao nhiêu tuổi?").format(who=who))
 
 
 async def ask_eligibility(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -679,7 +723,7 @@ async def _resolve_location(
         update,
         _(
             "Mình không tìm thấy “{text}”. Bạn ghi tên xã/phường và tỉnh, ví dụ “xã An Lão, Hải Phòng”."
-        ).format(text=text[:60]),
+        ).format(text=html.escape(text[:60])),
         _kb([[(_("Bỏ qua"), "quote:now")]]) if then == "quote" else None,
     )
     if then in ("quote", *NEEDS_COMMUNE):
@@ -767,7 +811,10 @@ async def months_button(update: Update, context: ContextTypes.DEFAULT_TYPE, valu
 async def quote_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
     _ = _t(update, context)
     if value == "reset":
-        context.chat_data["household"] = Household()
+        old = _household(context)
+        context.chat_data["household"] = Household(rev=old.rev + 1)  # old buttons stay dead
+        for key in ("pending_ask", "pending_age"):
+            context.chat_data.pop(key, None)
         await ask_cost(update, context)
     elif value == "place":
         _set_step(context, ASK_PLACE)
@@ -837,8 +884,8 @@ async def improve_request(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         update,
         _(
             "Bạn có đồng ý để đội phát triển đọc những câu bạn nhắn mà mình chưa hiểu, nhằm dạy "
-            "mình hiểu tốt hơn? Số điện thoại, tên và các dãy số được che trước khi đọc; chỉ dùng "
-            "cho mục đích này. Bạn rút lại bất cứ lúc nào bằng /cai_thien."
+            "mình hiểu tốt hơn? Số điện thoại, tên, ngày sinh, số nhà và các dãy số được che trước "
+            "khi đọc; chỉ dùng cho mục đích này. Bạn rút lại bất cứ lúc nào bằng /cai_thien."
         ),
         _kb([[(_("✅ Đồng ý"), "improve:yes"), (_("Không / rút lại"), "improve:no")]]),
     )

@@ -107,3 +107,29 @@ def test_an_impossible_age_in_the_text_is_reported_even_if_the_nlu_dropped_it():
     assert hh.merge({}, TODAY, "tôi 250 tuổi thì đóng bao nhiêu") == ["age"]
     assert hh.members == []
     assert hh.merge({"age": [70]}, TODAY, "bà 70 tuổi") == []
+
+
+def test_one_more_person_is_added_to_the_household_not_a_new_one():
+    hh = Household()
+    hh.merge({"household_size": ["5"]}, TODAY, "nhà 5 người")
+    hh.merge({"age": ["70"], "relation": ["parent"]}, TODAY, "mẹ tôi 70 tuổi")
+    assert hh.head_count == 5 and [m.age for m in hh.members] == [70]
+
+
+def test_an_age_given_later_fills_the_member_of_that_kin():
+    hh = Household()
+    hh.merge({}, TODAY, "nhà tôi có bố mẹ và 2 con")
+    hh.merge({"age": ["72"]}, TODAY, "bố tôi 72 tuổi")
+    assert hh.head_count == 4 and sorted(m.age or 0 for m in hh.members) == [0, 0, 0, 72]
+
+
+def test_more_people_named_than_the_total_keeps_everyone():
+    hh = Household()
+    hh.merge({}, TODAY, "nhà 2 người: bố 70 tuổi, mẹ 68 tuổi, con 10 tuổi")
+    assert hh.head_count == 3
+
+
+def test_an_impossible_household_size_is_refused_and_quotes_still_work():
+    hh = Household()
+    assert "household_size" in hh.merge({}, TODAY, "nhà tôi 25 người")
+    assert hh.head_count <= 20

@@ -73,3 +73,28 @@ def test_merge_refuses_a_label_outside_the_contract(tmp_path):
 def test_mask_removes_ids_and_emails():
     text = mask("cccd 001 099 012 345, mail lan@example.com, goi 84912345678", ["Lan"])
     assert "001" not in text and "example" not in text and "912" not in text
+
+
+def test_turns_from_before_the_consent_or_while_withdrawn_are_not_exported(db_url):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from db.models import Consent, ConversationTurn, utcnow
+    from nlu.review import export
+
+    engine = make_engine(db_url)
+    with transaction(session_factory(engine)) as s:
+        lan = person(s, 1, "Lan")
+        log_turn(s, lan, "truoc khi dong y", None, 0.1)
+        s.execute(update(ConversationTurn).values(created_at=utcnow() - timedelta(days=2)))
+        c = grant_consent(s, lan, "improve_answers", "improve_answers/v1")
+        s.execute(
+            update(Consent)
+            .where(Consent.id == c.id)
+            .values(granted_at=utcnow() - timedelta(days=1))
+        )
+        log_turn(s, lan, "sau khi dong y", None, 0.1)
+    with session_factory(engine)() as s:
+        assert [i["text"] for i in export(s, 30, 0.6)] == ["sau khi dong y"]
+    engine.dispose()

@@ -40,7 +40,11 @@ def data_msgids() -> set[str]:
             found.update(v["note"] for v in rule["values"] if v.get("note"))
             if rule.get("application"):
                 found.add(rule["application"])
-        found.update(q["text"] for q in data.get("questions", []))
+        for q in data.get("questions", []):
+            found.add(q["text"])
+            for answer in (q.get("answers") or {}).values():
+                if answer.get("label"):
+                    found.add(answer["label"])
         if "items" in data:  # facts/<topic>.yaml
             found.add(data["title"])
             found.update(i["text"] for i in data["items"])
