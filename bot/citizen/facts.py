@@ -59,8 +59,12 @@ class Household:
     asked: list[str] = field(default_factory=list)  # household-level questions already put
 
     # --- merging what a message said -------------------------------------------------------
-    def merge(self, entities: dict[str, list], today: date, text: str = "") -> list[str]:
-        """Fold one message's entities in; returns the names of facts that were rejected."""
+    def merge(
+        self, entities: dict[str, list], today: date, text: str = "", describes: bool = True
+    ) -> list[str]:
+        """Fold one message's entities in; returns the names of facts that were rejected.
+        `describes`: the message may describe the household (a cost or eligibility question, an
+        answer); "thủ tục làm thẻ cho trẻ sơ sinh" asks about papers and adds no one."""
         rejected: list[str] = []
         known = len(self.members)
         sizes = [v for v in _ints(entities.get("household_size")) if v is not None]
@@ -90,11 +94,11 @@ class Household:
         if no_pension:  # the NLU may read "không có lương hưu" as the pensioner group
             groups = [g for g in groups if g != "pensioner"]
         relations = [str(r) for r in entities.get("relation") or []]
-        reading = read_household(text, today) if text else None
+        reading = read_household(text, today) if text and describes else None
         if reading is not None and reading.described and "age" not in rejected:
             rejected += [r for r in self._read(reading, groups) if r not in rejected]
             known = len(self.members)  # the reader attached statuses itself
-        else:
+        elif describes:
             self._merge_people(ages, groups, relations)
         if entities.get("location"):
             # "xã An Lão, Hải Phòng" may come as two entities: the province settles the commune

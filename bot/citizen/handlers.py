@@ -56,6 +56,9 @@ QUESTION_INTENTS = (
     "ask_documents",
     "request_contact",
 )
+# Messages whose people and ages describe the household to quote (other questions, e.g. papers
+# for a newborn, name people without describing who joins).
+DESCRIBING_INTENTS = ("ask_cost", "ask_eligibility", "inform", "request_contact", "affirm", "deny")
 PHONE_RE = re.compile(r"(?:\+?84|0)[\s.\-]?(\d[\s.\-]?){9}")
 NUMBER_RE = re.compile(r"\b(\d{1,3})\b")
 LOOKS_LIKE_PHONE = re.compile(r"(?:sđt|sdt|số|so)?[\s:]*[\d\s.+\-()]{4,}", re.IGNORECASE)
@@ -169,7 +172,10 @@ async def route(update: Update, context: ContextTypes.DEFAULT_TYPE, parsed: NluR
     """Send a parsed message to the handler of its intent; low confidence offers two topics."""
     hh = _household(context)
     rejected = hh.merge(
-        {e.entity: parsed.values(e.entity) for e in parsed.entities}, _today(context), parsed.text
+        {e.entity: parsed.values(e.entity) for e in parsed.entities},
+        _today(context),
+        parsed.text,
+        describes=parsed.intent in DESCRIBING_INTENTS or parsed.intent is None,
     )
     if rejected:
         await _say(update, _rejected_text(_t(update, context), rejected))

@@ -133,3 +133,10 @@ def test_an_impossible_household_size_is_refused_and_quotes_still_work():
     hh = Household()
     assert "household_size" in hh.merge({}, TODAY, "nhà tôi 25 người")
     assert hh.head_count <= 20
+
+
+def test_a_question_about_papers_adds_no_one():
+    hh = Household()
+    hh.merge({}, TODAY, "nhà 3 người")
+    hh.merge({}, TODAY, "thu tuc lam the cho tre so sinh", describes=False)
+    assert hh.head_count == 3 and hh.members == []
