@@ -126,6 +126,10 @@ _ABBREV = {
     "sn": "sinh nam",
     "hdld": "hop dong lao dong",
     "tcxh": "tro cap xa hoi",
+    "xh": "xa hoi",
+    "trcxh": "tro cap xa hoi",
+    "mstb": "muc song trung binh",
+    "kcn": "khu cong nghiep",
     "btxh": "bao tro xa hoi",
     "nkt": "nguoi khuyet tat",
     "dtts": "dan toc thieu so",
@@ -146,9 +150,36 @@ def _tokenize(text: str) -> list[_Tok]:
     out: list[_Tok] = []
     for m in _TOKEN_RE.finditer(text):
         word = m.group()
-        for norm in _expand(word):
+        prev = out[-1].norm if out else ""
+        for norm in _in_context(word, prev, text[m.end() : m.end() + 12]) or _expand(word):
             out.append(_Tok(norm, word.lower(), m.start(), m.end()))
     return out
+
+
+# Short forms whose meaning depends on the word before or after them ("bị kt", "tc xh", "là cn").
+_SHORT_BEFORE = {
+    "kt": ({"bi", "nguoi", "la"}, "khuyet tat"),
+    "cn": ({"la", "lam", "nguoi"}, "cong nhan"),
+}
+_SHORT_AFTER = {
+    "tc": (r"xh|xa hoi|tro cap|hang thang|nguoi cao tuoi", "tro cap"),
+    "bt": (r"xh|xa hoi", "bao tro"),
+    "kt": (r"nang|nhe|dac biet", "khuyet tat"),
+    "cn": (r"cong ty|cty|nha may|khu cong nghiep|kcn|xi nghiep", "cong nhan"),
+}
+
+
+def _in_context(word: str, prev: str, after: str) -> list[str] | None:
+    if not word.isascii() or not word.isalpha():
+        return None
+    low = word.lower()
+    if low in _SHORT_BEFORE and prev in _SHORT_BEFORE[low][0]:
+        return _SHORT_BEFORE[low][1].split()
+    if low in _SHORT_AFTER:
+        pattern, meaning = _SHORT_AFTER[low]
+        if re.match(rf"\s+(?:{pattern})\b", strip_accents(after.lower())):
+            return meaning.split()
+    return None
 
 
 def _expand(word: str) -> list[str]:
@@ -282,7 +313,21 @@ def _ba(tok: _Tok, prev: str, nxt: str, toks: list[_Tok], i: int, accented: bool
             toks[i + 1].norm, toks[i + 1].fixed = "me", True
         return "bo"
     recent = [t.norm for t in toks[max(0, i - 4) : i]]
-    return "ba" if "ong" in recent and "." not in recent else "bo"
+    if "ong" in recent and "." not in recent:
+        return "ba"
+    return "ba" if _grandmother_before(toks, i, nxt) else "bo"
+
+
+def _grandmother_before(toks: list[_Tok], i: int, nxt: str) -> bool:
+    """ "ong 80 ba 76, ba khong co luong huu": the grandmother named again, not a father."""
+    if _is_int(nxt) and int(nxt) < 55:
+        return False
+    for t in reversed(toks[:i]):
+        if t.norm == ".":
+            return False
+        if t.fixed and t.norm == "ba":
+            return True
+    return False
 
 
 # --- marks: the facts regexes find over the folded tokens ----------------------------------------
@@ -391,6 +436,7 @@ _STATUS_NOUNS = (
 ).split("|")
 
 _COMPANY = r"(?:cong ty|xi nghiep|nha may|co quan|doanh nghiep|nha nuoc|khu cong nghiep|xuong)"
+_EMPLOYER = r"(?:cong ty|co quan|xi nghiep|nha may|doanh nghiep|noi lam(?: viec)?|cho lam)"
 _INSURED = r"(?:bao hiem(?: xa hoi| y te)?|bhxh|hop dong)"
 _ARMY = r"(?:bo doi|cong an|quan nhan|si quan|quan doi|chien si|nghia vu(?: quan su)?|nvqs)"
 _PLACE = r"(?:xa|thon|ban|ap|lang|vung|khu vuc|dia ban|phuong|khu|vung sau vung xa|mien nui)"
@@ -486,7 +532,10 @@ _SPECS: list[_Spec] = [
         r"| ky)? " + _INSURED + r")?\b|\b(?:co |ky )?hop dong(?: lao dong)?\b"
         r"|\b(?:cong nhan(?: vien chuc)?|cong chuc|vien chuc|can bo(?: cong chuc)?)\b"
         r"|\b(?:cong ty|co quan) (?:co |da )?(?:dong|mua|cap) (?:bao hiem|bhyt|bhxh)\b"
-        r"|\b(?:co |dang |duoc )?dong (?:bao hiem xa hoi|bhxh)(?: bat buoc)?\b(?! tu nguyen)",
+        r"|\b(?:co |dang |duoc )?dong (?:bao hiem xa hoi|bhxh)(?: bat buoc)?\b(?! tu nguyen)"
+        r"|\b(?:(?:da |deu )?(?:co|duoc|dang|di lam co) )?(?:the )?(?:bao hiem|bhyt)"
+        r"(?: (?:xa hoi|y te))? (?:o |cua |tai |ben |qua |theo )?" + _EMPLOYER + r"\b"
+        r"|\bdi lam (?:co|duoc) (?:dong |mua )?(?:bao hiem xa hoi|bhxh|bao hiem)\b",
         "employee",
     ),
     _spec("status", r"\bthan nhan (?:cua )?" + _ARMY + r"\b", "armed_forces_relative"),
@@ -640,6 +689,19 @@ _SPECS: list[_Spec] = [
         lambda m: _KinSpec(("child",), ("dua",), neutral=True, classifier=True),
     ),
     _spec("kin", r"\b(kother)(?: (ruot|ho))?" + _OWNER, _one("other")),
+    # --- "ông có lương hưu, bà thì không": the status before, denied (or granted) to this person
+    _spec(
+        "elided",
+        r"\b(?:thi |lai |cung |van )?(?:khong|chua|chang)(?: (?:co|phai|duoc|huong|di))?"
+        r"(?= [,.]|$)",
+        "neg",
+    ),
+    _spec(
+        "elided",
+        r"\b(?:thi |lai |cung |van )(?:lai |van |cung )?co(?: luon)?(?= [,.]|$)"
+        r"|\bcung (?:vay|the|the luon|nhu vay)(?= [,.]|$)",
+        "pos",
+    ),
 ]
 
 _KIN_NORMS = {"ong", "ba", "bo", "me", "cha", "vo", "chong", "con", "chau", "anh", "chi", "em"}
@@ -680,7 +742,35 @@ def _scan(toks: list[_Tok]) -> list[_Mark]:
                 continue
             claimed[span[0] : span[1]] = [True] * (span[1] - span[0])
             marks.append(mark)
-    return sorted(marks, key=lambda mk: mk.start)
+    return _negate_lists(sorted(marks, key=lambda mk: mk.start), norms)
+
+
+_OR_WORDS = {"hay", "hoac", "va", "voi", "lan", "hay la", "hoac la", "hay ho", "hoac ho"}
+_AMENDS = {"thoi", "a", "ma", "moi", "chu"}  # "không phải hộ nghèo, cận nghèo thôi"
+
+
+def _negate_lists(marks: list[_Mark], norms: list[str]) -> list[_Mark]:
+    """ "không phải hộ nghèo hay cận nghèo", "ko thuộc hộ nghèo, cận nghèo gì cả": the negation
+    covers the whole list of statuses, unless the last one is said as the right one ("không
+    phải hộ nghèo, cận nghèo thôi")."""
+    for k in range(1, len(marks)):
+        prev, mark = marks[k - 1], marks[k]
+        if prev.value != "negated" or mark.kind not in ("hgroup", "status"):
+            continue
+        if mark.value in ("no_pension", "-school"):
+            continue
+        gap = norms[prev.end : mark.start]
+        if not gap or len(gap) > 2:
+            continue
+        joined = " ".join(gap)
+        after = norms[mark.end] if mark.end < len(norms) else ""
+        if (
+            joined in _OR_WORDS
+            or (joined == "," and after not in _AMENDS)
+            or (len(gap) == 2 and gap[0] == "," and gap[1] in _OR_WORDS)
+        ):
+            marks[k] = _Mark("skip", mark.start, mark.end, "negated")
+    return marks
 
 
 def _make_mark(
@@ -696,7 +786,7 @@ def _make_mark(
             return _Mark("skip", i, j)
     elif kind in ("hgroup", "status") and value not in ("no_pension", "-school"):
         if _negated(norms, i):
-            return _Mark("skip", i, j)
+            return _Mark("skip", i, j, "negated")
     elif kind == "months" and not _period(norms, i, j):
         return None
     elif kind in ("age", "age_months", "under6", "over", "birth", "persons"):
@@ -755,6 +845,7 @@ class _Slot:
     no_pension: bool = False
     elderly: bool = False
     free: bool = True  # not yet singled out by a later phrase ("trong đó 1 cháu ...")
+    alias: str = ""  # "2 vợ chồng già, ông 75 bà 73": the husband is also "ong"
 
     @property
     def aged(self) -> bool:
@@ -799,6 +890,9 @@ class _Reader:
         self.hgroups: list[str] = []
         self.months: int | None = None
         self.fixes: list[_Mark] = []
+        self.named_again = False  # the target is a person named before ("bà thì không")
+        self.last_status: tuple[str, list[_Slot]] | None = None  # for "bà thì không"
+        self.status_drafts = 0  # drafts made before the last status of the sentence
 
     # --- the pass
     def run(self) -> _Reader:
@@ -815,6 +909,7 @@ class _Reader:
             if norm == ".":
                 self.sentence += 1
                 self.pending.clear()
+                self.status_drafts = len(self.drafts)
             elif _is_int(norm):
                 self._number(i)
             elif norm in ("toi", "minh", "em", "tui") and self._typed_as_self(i):
@@ -840,6 +935,8 @@ class _Reader:
             self._persons(mark)
         elif kind == "ref" and self.target:
             self.last_tok, self.last_kind = mark.end - 1, "kin"
+        elif kind == "elided":
+            self._elided(mark)
 
     # --- people
     def _new(self, spec: _KinSpec, count: int, explicit: bool, mark_start: int, end: int) -> None:
@@ -854,6 +951,7 @@ class _Reader:
                 slot.groups.add("child_under_6")
             draft.slots.append(slot)
         self.drafts.append(draft)
+        self.named_again = False
         self._point(draft.slots, draft, end, "kin")
         for mark in self.pending:
             self._apply(draft.slots, mark)
@@ -883,7 +981,9 @@ class _Reader:
             spec = self._classifier_kin(spec)
         if n is None and not spec.neutral and len(spec.kins) == 1:
             slot = self._named(spec.kins[0], spec.keys[0])
+            slot = slot or self._couple(spec.kins[0], spec.keys[0], mark.start)
             if slot is not None:  # "mẹ tôi 65 tuổi. Mẹ không có lương hưu": the same mother
+                self.named_again = True
                 self._point([slot], slot.owner, mark.end, "kin")
                 return
         if (n is not None or spec.neutral) and len(spec.kins) == 1 and not self._adds(mark):
@@ -891,6 +991,7 @@ class _Reader:
             if picked:  # "2 con, con lớn 15 tuổi": one of the two
                 for s in picked:
                     s.free = False
+                self.named_again = True
                 self._point(picked, None, mark.end, "kin")
                 return
         start = mark.start
@@ -912,7 +1013,30 @@ class _Reader:
             for s in draft.slots:
                 if s.kin == kin and _same_key(s.key, key):
                     return s
+                if kin == "grandparent" and s.alias and s.alias == key:
+                    return s
         return None
+
+    def _couple(self, kin: str | None, key: str, start: int) -> _Slot | None:
+        """ "2 vợ chồng già, ông 75 bà 73": ông and bà are the couple just named, not two more.
+        Only right after a couple of unknown ages, told as old or with nothing but a comma or
+        filler words in between."""
+        if kin != "grandparent" or key not in ("ong", "ba") or not self.drafts:
+            return None
+        draft = self.drafts[-1]
+        kins = [s.kin for s in draft.slots]
+        if kins != ["self", "spouse"] or draft.sentence != self.sentence:
+            return None
+        if any(s.alias == key or (s.aged and not s.alias) for s in draft.slots):
+            return None
+        slot = next((s for s in draft.slots if not s.alias), None)
+        if slot is None:
+            return None
+        near = all(self.norms[k] in _FILLERS for k in range(self.last_tok + 1, start))
+        if not (near or any(s.elderly for s in draft.slots)):
+            return None
+        slot.alias = key
+        return slot
 
     def _free(self, kin: str | None, key: str, n: int) -> list[_Slot]:
         for draft in reversed(self.drafts):
@@ -937,6 +1061,7 @@ class _Reader:
             return
         slot = self._named("self", "self")
         if slot is not None:
+            self.named_again = True
             self._point([slot], slot.owner, i + 1, "kin")
         else:
             self._new(_kin_spec("self", "self"), 1, False, i, i + 1)
@@ -972,17 +1097,20 @@ class _Reader:
         assert isinstance(groups, tuple)
         n, noun, mod = int(groups[0]), groups[1], groups[2]
         described = bool(mod) or self._described_next(mark.end)
-        if (noun in _TOTAL_NOUNS or not described or self._household_before(mark.start)) and (
-            1 <= n <= MAX_TOTAL
-        ):
+        household = self._household_before(mark.start)
+        if self.totals and 1 <= n < self.totals[-1] and not household and noun == "nguoi":
+            described = True  # "nhà 4 người, 1 người có bảo hiểm công ty": some of the four
+        elif (noun in _TOTAL_NOUNS or not described or household) and 1 <= n <= MAX_TOTAL:
             self.totals.append(n)  # "nhà 4 người", "4 người đóng bao nhiêu"
         if noun in _TOTAL_NOUNS or not described or n < 1:
             return
         if len(self.target) == n and self.last_kind == "kin" and self._adjacent(mark.start):
             self._point(self.target, self.target_draft, mark.end, "kin")  # "ông bà 2 người"
             return
-        kin = {"con": "child", "chau": "grandchild"}.get(mod or "")
-        spec = _kin_spec(kin, kin or "nguoi", neutral=True, elderly=mod in ("gia", "cao tuoi"))
+        # "3 người lớn", "2 người trên 60": members of the household, kin untold ("other")
+        kin = {"con": "child", "chau": "grandchild"}.get(mod or "", "other")
+        key = "nguoi" if kin == "other" else kin
+        spec = _kin_spec(kin, key, neutral=True, elderly=mod in ("gia", "cao tuoi"))
         self._new(spec, n, True, mark.start, mark.end)
 
     def _household_before(self, i: int) -> bool:
@@ -1107,10 +1235,50 @@ class _Reader:
             slots = scope
         elif self.target:
             slots = self.target
+            if mark.value == "no_pension" and not self._singled_out():
+                slots = self._elders_before() + slots
         else:
             self.pending.append(mark)  # "có lương hưu là bố tôi": for the next person named
             return
         self._apply(slots, mark)
+        self.last_status = (str(mark.value), slots)
+        self.status_drafts = len(self.drafts)
+        self.last_tok, self.last_kind = mark.end - 1, "status"
+
+    def _singled_out(self) -> bool:
+        """ "ông 80 bà 76, bà không có lương hưu": a person named again, alone in the clause."""
+        return self.named_again and bool(self.clause) and all(s in self.target for s in self.clause)
+
+    def _elders_before(self) -> list[_Slot]:
+        """ "ông 70 bà 66 không có lương hưu": said after several old people, of them all. Only
+        those named in the sentence since its last status, and not already given an income."""
+        out = []
+        for draft in self.drafts[self.status_drafts :]:
+            if draft.sentence != self.sentence:
+                continue
+            for s in draft.slots:
+                if s in self.target or s.no_pension or s.groups & _INCOME:
+                    continue
+                old = s.age >= ELDERLY_FROM if s.age is not None else s.kin == "grandparent"
+                if old or (s.age is None and s.elderly):
+                    out.append(s)
+        return out
+
+    def _elided(self, mark: _Mark) -> None:
+        """ "ông có lương hưu, bà thì không": the last status, denied or granted to the person
+        named since."""
+        if self.last_status is None or not self.target or self.last_kind not in ("kin", "age"):
+            return
+        if self.last_tok != mark.start - 1:  # "bà 68 có được miễn không": a question
+            return
+        value, slots = self.last_status
+        if any(s in slots for s in self.target):
+            return
+        flip = _DENIED if mark.value == "neg" else _GRANTED
+        new = flip.get(value, value if mark.value == "pos" else None)
+        if new is None:
+            return
+        self._apply(self.target, _Mark("status", mark.start, mark.end, new))
         self.last_tok, self.last_kind = mark.end - 1, "status"
 
     def _scope(self, mark: _Mark) -> list[_Slot]:
@@ -1175,6 +1343,11 @@ class _Reader:
         words = " ".join(self.text[min(x.start for x in run) : max(x.end for x in run)].split())
         return PersonGroup(len(run), age, months, kin, groups, in_school, words)
 
+
+_INCOME = {"pensioner", "social_pension", "employee"}
+_DENIED = {"pensioner": "no_pension", "+school": "-school", "no_pension": "no_pension"}
+_DENIED["-school"] = "-school"
+_GRANTED = {"no_pension": "pensioner", "-school": "+school"}
 
 _GROUP_IDS = set(
     "student social_pension child_under_6 meritorious disabled disabled_severe hiv"
@@ -1319,7 +1492,7 @@ def _phrase_vi(p: PersonGroup) -> str:
         words = [_PAIR_VI[p.kin]]
     elif p.kin == "self":
         words = ["bạn"]
-    elif p.kin is None:
+    elif p.kin is None or (p.kin == "other" and "nguoi" in strip_accents(p.words.lower())):
         words = [f"{p.count} {'trẻ' if 'child_under_6' in p.groups else 'người'}"]
     elif p.kin in ("spouse", "parent", "grandparent") and p.count == 1:
         words = [_KIN_VI[p.kin]]
