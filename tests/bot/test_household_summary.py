@@ -40,3 +40,12 @@ def test_agent_sees_the_same_summary():
     text = household_text(gettext_for("vi"), hh.to_dict())
     assert text.startswith("6 người; ") and "2 ông/bà 68 tuổi" in text
     assert "tuổi 68, 68" not in text
+
+
+async def test_a_place_typed_badly_still_resolves_through_the_bot(fake_stack, fake_nlu):
+    fake_nlu.teach("q", "ask_cost", household_size=1, location="ai quooc HP")
+    async with fake_stack() as (_, client):
+        await client.send_text(LAN, "q")
+        [reply] = await client.wait_for(LAN, timeout=10)
+        text = reply["text"] + " ".join(reply.get("buttons") or [])
+        assert "Phường Ái Quốc" in text
