@@ -243,6 +243,168 @@ def _read_number(toks: list[_Tok], i: int, j: int) -> tuple[int, int] | None:
     return None
 
 
+# --- how the writer names themselves and their kin ----------------------------------------------
+#
+# A writer calls themselves by the word the listener would call them: "con", "cháu", "em"/"e"
+# to an elder, "tui", "tao", "mình". "nhà con có 3 người, má con 50, con 25": "con" is the writer,
+# not a child. Nam bộ and Trung words name the parents ("ba e", "má", "tía", "mạ") and the elders
+# ("ôn", "mệ", "O"); typed bare, "ba e 50t" is a father, not three younger siblings.
+
+_OWNER_NORMS = {"em", "con", "chau", "toi", "minh", "tui"}
+_YOUNG_NEXT = {"trai", "gai", "nho", "be", "lon", "ut", "dau", "re", "nuoi", "rieng", "chung"}
+_YOUNG_NEXT |= {"sinh", "thu", "deu", "di", "dang", "hoc", "con", "chau", "cai", "cua", "nua"}
+_ELDER_RAW = {"bố", "mẹ", "má", "mạ", "bà", "ông", "cha", "tía", "anh", "chị", "cô", "dì", "bác"}
+_ELDER_RAW |= {"chú", "cậu", "mợ", "thím", "dượng", "mệ", "ôn"}
+_ELDER_ASCII = {"bo", "me", "cha", "ong", "tia", "anh"}
+_COUNT_WORDS = {"mot", "hai", "bon", "nam", "sau", "bay", "tam", "chin", "muoi", "may", "cac"}
+_COUNT_WORDS |= {"nhung", "dua", "vo", "chong"}
+_REGIONAL = {"mạ": "me", "mệ": "ba", "ôn": "ong", "tao": "toi", "chả": "khong"}
+_REGIONAL |= {"hổng": "khong", "hông": "khong", "hỏng": "khong"}
+
+
+def _self_address(toks: list[_Tok]) -> list[_Tok]:
+    """Rewrite the writer's self-address to "toi" and Nam bộ / Trung kin words to the common ones,
+    before numbers are read ("ba e" is no three)."""
+    for i, tok in enumerate(toks):
+        nxt = toks[i + 1].norm if i + 1 < len(toks) else ""
+        new = _REGIONAL.get(tok.raw)
+        if tok.raw == "ôn" and nxt in ("thi", "bai", "tap", "lai", "luyen"):
+            new = None  # "ôn thi": to revise
+        if tok.raw == "hỏng" and nxt not in ("co", "duoc", "phai", "biet", "di", "con"):
+            new = None  # "hỏng": broken
+        if tok.raw == "o" and (nxt == "oi" or (_owner_at(toks, i + 1) and _age_at(toks, i + 2))):
+            new = "kother"  # "O ơi", "o con 45": an aunt (Trung)
+        if new is not None:
+            tok.norm, tok.fixed = new, True
+    mothers = set()
+    for i, tok in enumerate(toks):  # "ma e 48t", "ma 50": the mother, typed bare
+        if tok.raw == "ma" and not tok.fixed and _parent_here(toks, i):
+            tok.norm, tok.fixed = "me", True
+            mothers.add(toks[i + 1].norm if _owner_at(toks, i + 1) else "")
+    for i, tok in enumerate(toks):  # "ba e 50t", "ba con mat roi", "tia ma": the father
+        if tok.raw not in ("ba", "tia") or tok.fixed:
+            continue
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if nxt is not None and nxt.norm in ("me", "ma") and tok.raw == "tia":
+            tok.norm, tok.fixed = "bo", True
+        elif nxt is not None and _owner_at(toks, i + 1) and nxt.norm not in ("toi", "minh", "tui"):
+            after = toks[i + 2].norm if i + 2 < len(toks) else ""
+            if (nxt.raw == "e" or nxt.norm in mothers) and after not in _YOUNG_NEXT:
+                tok.norm, tok.fixed = "bo", True
+            elif _parent_here(toks, i):
+                tok.norm, tok.fixed = "bo", True
+    for word in ("con", "chau"):
+        _writer_word(toks, word)
+    return toks
+
+
+def _owner_at(toks: list[_Tok], i: int) -> bool:
+    return i < len(toks) and toks[i].norm in _OWNER_NORMS
+
+
+def _age_at(toks: list[_Tok], i: int, low: int = 30) -> bool:
+    """An age fit for a parent starts at toks[i] ("50", "50t", "sinh năm 1975", "1975")."""
+    if i >= len(toks):
+        return False
+    word = toks[i].norm
+    if _is_int(word):
+        value = int(word)
+        return low <= value <= 120 or 1900 <= value <= 2030
+    return word in ("sinh", "sn") or (
+        word == "nam" and i + 1 < len(toks) and toks[i + 1].norm == "nay"
+    )
+
+
+def _parent_here(toks: list[_Tok], i: int) -> bool:
+    """Bare "ba"/"ma" at toks[i] names a parent: an age follows, straight or after an owner
+    ("ma 50", "ba e 50t"), or the owner is followed by what is said of a person ("ma e mat roi")."""
+    if _age_at(toks, i + 1):
+        return True
+    if not _owner_at(toks, i + 1):
+        return False
+    if _age_at(toks, i + 2):
+        return True
+    after = toks[i + 2].norm if i + 2 < len(toks) else "."
+    return after in ("mat", "qua", "da", "khong", "sinh")
+
+
+def _counted(toks: list[_Tok], i: int) -> bool:
+    """toks[i] follows a number or a word that counts ("2 mẹ con", "hai bà cháu", "vợ con")."""
+    if i <= 0:
+        return False
+    prev = toks[i - 1]
+    return _is_int(prev.norm) or (prev.norm in _COUNT_WORDS and not prev.fixed)
+
+
+def _elder(tok: _Tok) -> bool:
+    if tok.fixed:
+        return tok.norm in ("bo", "me", "ba", "ong", "kother")
+    return tok.raw in _ELDER_RAW or (tok.raw.isascii() and tok.raw in _ELDER_ASCII)
+
+
+def _elder_before(toks: list[_Tok], i: int, loose: bool = False) -> bool:
+    """toks[i] ("con", "cháu") owns the elder named before it: "má con 50", "bố mẹ cháu". Not
+    after a count ("hai mẹ con"), not with a child's age ("bố, con 5 tuổi"); bare "ba"/"ma" and
+    "bà" ("bà con": folks) only before an age or, once the writer is known (`loose`), as a pair
+    ("ba ma con")."""
+    if i <= 0 or _counted(toks, i - 1):
+        return False
+    prev = toks[i - 1]
+    nxt = toks[i + 1].norm if i + 1 < len(toks) else "."
+    if _is_int(nxt) and not _age_at(toks, i + 1, 18):
+        return False
+    if not _elder(prev) and not (prev.raw in ("ba", "ma") and (prev.fixed or loose)):
+        return False
+    if prev.raw in ("ba", "ma", "bà") and not prev.fixed and not _age_at(toks, i + 1):
+        pair = i > 1 and toks[i - 2].raw in ("ba", "ma", "má", "tia", "tía", "bo", "me", "bố")
+        return loose and (pair or prev.raw == "bà")
+    return True
+
+
+def _writer_word(toks: list[_Tok], word: str) -> None:
+    """ "con"/"cháu" is the writer when said as an owner ("nhà con", "má con 50", "cho con
+    hỏi"); then each "con" that is not counted ("2 con") nor told apart ("con gái") is them."""
+    raw = ("con",) if word == "con" else ("cháu", "chau")
+    spots = [i for i, t in enumerate(toks) if t.raw in raw and t.norm == word and not t.fixed]
+    owner = []
+    for i in spots:
+        prev = toks[i - 1] if i > 0 else None
+        nxt = toks[i + 1].norm if i + 1 < len(toks) else "."
+        if nxt in _YOUNG_NEXT or nxt in _OWNER_NORMS:
+            continue
+        if prev is None:
+            continue
+        if prev.norm == "nha" or (prev.norm == "dinh" and i > 1 and toks[i - 2].norm == "gia"):
+            owner.append(i)
+        elif prev.norm in ("cho", "xin") and nxt in ("hoi", "xin", "biet", "duoc"):
+            owner.append(i)
+        elif _elder_before(toks, i):
+            owner.append(i)
+    if not owner:
+        return
+    for i in spots:
+        prev = toks[i - 1].norm if i > 0 else "."
+        nxt = toks[i + 1].norm if i + 1 < len(toks) else "."
+        if (
+            i in owner
+            or (
+                _elder_before(toks, i, loose=True)
+                and nxt not in _YOUNG_NEXT
+                and nxt not in _OWNER_NORMS
+            )
+            or (
+                not _counted(toks, i)
+                and nxt not in _YOUNG_NEXT
+                and nxt not in _OWNER_NORMS
+                and (
+                    prev in (".", ",", "va", "voi", "cua", "em", "vo", "chong")
+                    or _age_at(toks, i + 1, 1)
+                )
+            )
+        ):
+            toks[i].norm, toks[i].fixed = "toi", True
+
+
 # --- disambiguation of words that only differ by accents ----------------------------------------
 
 _AUNTS = {"cô", "dì", "bác", "cậu", "mợ", "thím", "chú", "dượng"}
@@ -266,6 +428,10 @@ def _rewrite_one(
     tok: _Tok, prev: str, nxt: str, toks: list[_Tok], i: int, accented: bool
 ) -> str | None:
     raw, norm = tok.raw, tok.norm
+    if raw in ("ổng", "bả"):  # Nam bộ "he"/"she": the man or woman last named
+        if nxt == "xa":  # "ổng xã", "bả xã" typed for ông xã / bà xã
+            return "chong" if raw == "ổng" else "vo"
+        return _referent(toks, i, raw == "ổng")
     if norm == "ba" and not tok.fixed:
         return _ba(tok, prev, nxt, toks, i, accented)
     if raw == "ông" and nxt == "xa":
@@ -274,8 +440,15 @@ def _rewrite_one(
         return "me"
     if raw == "tía":
         return "bo"
+    after = toks[i + 2].norm if i + 2 < len(toks) else ""
     if raw == "còn" or (
-        raw == "con" and not accented and prev in _KIN_NORMS | {"tuoi"} and nxt in _STILL_NEXT
+        raw == "con"
+        and not accented
+        and not tok.fixed
+        and (
+            (prev in _KIN_NORMS | {"tuoi"} and nxt in _STILL_NEXT)
+            or (_is_int(nxt) and after in ("nguoi", "khau", "thanh", "nhan"))
+        )
     ):
         return "van"  # "2 cháu còn đi học"
     if norm == "bo" and (raw == "bỏ" or (raw == "bo" and nxt == "hoc")):
@@ -290,6 +463,19 @@ def _rewrite_one(
         paid = any(t.norm in _PAY for t in toks[max(0, i - 5) : i])
         return "thang" if paid and prev in ("3", "6", "12") or norm == "th" else "tuoi"
     return None
+
+
+_MEN = {"chong": "chong", "ong": "ong", "bo": "bo", "cha": "bo"}
+_WOMEN = {"vo": "vo", "ba": "ba", "me": "me"}
+
+
+def _referent(toks: list[_Tok], i: int, male: bool) -> str:
+    """ "vợ chồng tui, ổng 68": "ổng" is the husband already named, not one more person."""
+    words = _MEN if male else _WOMEN
+    for t in reversed(toks[:i]):
+        if t.norm in words and (t.norm != "ba" or t.fixed or t.raw == "bà"):
+            return words[t.norm]
+    return "ong" if male else "ba"
 
 
 _STILL_NEXT = {"di", "dang", "hoc", "nho", "song", "lam", "o", "chua", "khong", "tre", "khoe"}
@@ -370,6 +556,10 @@ _NEG_WORDS = {"khong", "chua", "chang"}
 _NEG_GAP = {"phai", "la", "thuoc", "co", "bi", "duoc", "o", "dien", "ho", "nha", "ai", "nguoi"}
 _NEG_GAP |= {"gia", "dinh", "con", "trong", "nao", "lam", "deu", "ca"}
 
+_WHEN_GONE = (
+    r"(?: (?:roi|som|lau|nam (?:\d+|ngoai|truoc|roi)|\d+ nam(?: roi| truoc| nay)?"
+    r"|tu (?:nam|lau|nho|khi)|cach day|khi))"
+)
 _KIN_WORD = r"(?:ong|ba|bo|me|cha|con|chau|vo|chong|anh|chi|em|be|dua|tre|kother|cu)"
 _OWNER = r"(?: (?:gia|cao tuoi))?(?: (?:cua )?(?:toi|minh|em|tui))?"
 _SELFS = r"(?:toi|minh|em|tui)"
@@ -466,6 +656,16 @@ _SPECS: list[_Spec] = [
         r"|co the|se|phai|thay|nghe|doc|tham khao)\b",
     ),
     _spec("ref", r"\b(?:ong|ba|anh|chi|kother|bo|me|vo|chong|nguoi) (?:ay|ta|nay)\b"),
+    # --- people named who are not in the household: dead, married away, living apart
+    _spec(
+        "gone",
+        r"\b(?:da |vua |cung )(?:mat|qua doi|chet|khuat)" + _WHEN_GONE + r"*"
+        r"|\b(?:mat|chet)" + _WHEN_GONE + r"+|\bqua doi\b|\b(?:mat|chet)(?= [,.]|$)"
+        r"|\b(?:da |di |cung )*lay (?:chong|vo)(?: roi)?(?: (?:va |,)?(?:ra )?o rieng)?"
+        r"|\b(?:da |di |ra |cung )*(?:o rieng|ra rieng|tach ho|tach khau)(?: roi)?",
+        "after",
+    ),
+    _spec("gone", r"\b(?:khong|chua) tinh(?: (?:vao|ca|trong))?\b", "either"),
     _spec("skip", r"\bthoat (?:khoi )?(?:ho )?(?:can )?ngheo\b"),
     _spec("skip", r"\b(?:chu ho|ho khau|nha nuoc|gia dinh chinh sach)\b"),
     # --- statuses whose words hold numbers that are no age ("huy hiệu 40 năm", "lớp 7")
@@ -661,8 +861,11 @@ _SPECS: list[_Spec] = [
         lambda m: _kin_spec("sibling", "anh", "em", neutral=True),
     ),
     _spec("kin", r"\banh chi" + _OWNER, lambda m: _kin_spec("sibling", "anh", "chi")),
-    _spec(
-        "kin", r"\b(?:em be|em nho|be so sinh)(?: (?:trai|gai))?" + _OWNER, _young("child", True)
+    _spec("kin", r"\b(?:em be|be so sinh)(?: (?:trai|gai))?" + _OWNER, _young("child", True)),
+    _spec(  # "2 em nhỏ 10 và 6 tuổi", "đứa em 19t": younger ones, of any age
+        "kin",
+        r"\b(?:dua em|em nho)(?: (?:trai|gai|nho|ut|lon|be))?" + _OWNER,
+        lambda m: _kin_spec("sibling", "em", neutral=True),
     ),
     _spec(
         "kin",
@@ -789,9 +992,14 @@ def _make_mark(
             return _Mark("skip", i, j, "negated")
     elif kind == "months" and not _period(norms, i, j):
         return None
+    elif kind == "gone" and any(t.raw in _GONE_TYPOS for t in toks[i:j]):
+        return None  # "mặt", "mắt": no death
     elif kind in ("age", "age_months", "under6", "over", "birth", "persons"):
         value = m.groups()
     return _Mark(kind, i, j, value)
+
+
+_GONE_TYPOS = {"mặt", "mắt", "mát", "mạt", "chét", "chẹt"}
 
 
 def _typed_as_kin(tok: _Tok) -> bool:
@@ -868,6 +1076,8 @@ _SELF_FILLERS = {"la", "dang", "nam", "nay", "thi", "cung", "da", "bi", "hien", 
 _SELF_FILLERS |= {"nay", "tai", "thuoc"}
 _DESC_FILLERS = {"deu", "thi", "la", "dang", "hien", "cung", "van", "da"}
 _AGE_KINDS = {"age", "age_months", "under6", "over", "birth", "newborn"}
+_THINGS = {"the", "giay", "so", "cmnd", "cccd", "tien", "viec", "xe", "vi", "ho so", "mat"}
+_TO_BUY = [["can"], ["muon"], ["phai"], ["chua"], ["mua"], ["dong"], ["tham"], ["lam"], ["nop"]]
 _TOTAL_NOUNS = {"thanh vien", "khau", "nhan khau", "mang", "suat"}
 
 
@@ -885,6 +1095,7 @@ class _Reader:
         self.sentence = 0
         self.pending: list[_Mark] = []
         self.clause: list[_Slot] = []  # people named since the last comma: "X và Y đều ..."
+        self.clause_start = 0
         self.count: tuple[int, int] | None = None  # (value, token) of a number before a phrase
         self.totals: list[int] = []
         self.hgroups: list[str] = []
@@ -893,6 +1104,7 @@ class _Reader:
         self.named_again = False  # the target is a person named before ("bà thì không")
         self.last_status: tuple[str, list[_Slot]] | None = None  # for "bà thì không"
         self.status_drafts = 0  # drafts made before the last status of the sentence
+        self.drop_at = -1  # "không tính ông bà": the people named from this token are left out
 
     # --- the pass
     def run(self) -> _Reader:
@@ -905,7 +1117,7 @@ class _Reader:
                 continue
             norm = self.norms[i]
             if norm in (".", ","):
-                self.clause = []
+                self.clause, self.clause_start = [], i + 1
             if norm == ".":
                 self.sentence += 1
                 self.pending.clear()
@@ -937,6 +1149,8 @@ class _Reader:
             self.last_tok, self.last_kind = mark.end - 1, "kin"
         elif kind == "elided":
             self._elided(mark)
+        elif kind == "gone":
+            self._gone(mark)
 
     # --- people
     def _new(self, spec: _KinSpec, count: int, explicit: bool, mark_start: int, end: int) -> None:
@@ -977,6 +1191,9 @@ class _Reader:
         spec = mark.value
         assert isinstance(spec, _KinSpec)
         n = self._take_count(mark.start)
+        if self.drop_at >= 0 and mark.start - (n is not None) == self.drop_at:
+            self.drop_at = -1
+            return
         if spec.classifier:
             spec = self._classifier_kin(spec)
         if n is None and not spec.neutral and len(spec.kins) == 1:
@@ -985,6 +1202,12 @@ class _Reader:
             if slot is not None:  # "mẹ tôi 65 tuổi. Mẹ không có lương hưu": the same mother
                 self.named_again = True
                 self._point([slot], slot.owner, mark.end, "kin")
+                return
+        if n in (None, len(spec.kins)) and len(spec.kins) > 1 and not spec.neutral:
+            again = self._named_all(spec)
+            if again:  # "ông xã 40, em 38, hai vợ chồng đều ...": the two already named
+                self.named_again = True
+                self._point(again, None, mark.end, "kin")
                 return
         if (n is not None or spec.neutral) and len(spec.kins) == 1 and not self._adds(mark):
             picked = self._free(spec.kins[0], spec.keys[0], n or 1)
@@ -1016,6 +1239,23 @@ class _Reader:
                 if kin == "grandparent" and s.alias and s.alias == key:
                     return s
         return None
+
+    def _named_all(self, spec: _KinSpec) -> list[_Slot]:
+        """Each person of a pair ("vợ chồng", "bố mẹ") named before, each on their own."""
+        out: list[_Slot] = []
+        for kin, key in zip(spec.kins, spec.keys, strict=True):
+            found = [
+                s
+                for d in self.drafts
+                for s in d.slots
+                if len(d.slots) == 1
+                and s.kin == kin
+                and (s.key == key or s.key.startswith(key + " "))
+            ]
+            if len(found) != 1 or found[0] in out:
+                return []
+            out.append(found[0])
+        return out
 
     def _couple(self, kin: str | None, key: str, start: int) -> _Slot | None:
         """ "2 vợ chồng già, ông 75 bà 73": ông and bà are the couple just named, not two more.
@@ -1051,6 +1291,26 @@ class _Reader:
         """ "1 con nữa", "thêm 1 cháu": another person, not one of those already named."""
         around = self.norms[max(0, mark.start - 2) : mark.end + 2]
         return any(w in ("nua", "them", "khac") for w in around)
+
+    def _gone(self, mark: _Mark) -> None:
+        """ "chồng em mất rồi", "chị gái đi lấy chồng", "ông bà không tính": named, not counted."""
+        things = set(self.norms[self.clause_start : mark.start]) & _THINGS
+        if things and self.norms[mark.start] in ("mat", "da", "vua", "cung"):
+            return  # "thẻ của mẹ em mất rồi": the card is lost, not the mother
+        if self.target and self.last_kind in ("kin", "age") and self._adjacent(mark.start):
+            gone = list(self.target)  # the target may be the draft's own list
+            for s in gone:
+                draft = s.owner
+                if draft is not None and s in draft.slots:
+                    draft.slots.remove(s)
+                    if not draft.slots:
+                        self.drafts.remove(draft)
+            self.status_drafts = min(self.status_drafts, len(self.drafts))
+            self.clause = [s for s in self.clause if s not in gone]
+            self.target, self.target_draft = [], None
+        elif mark.value == "either":
+            self.drop_at = mark.end
+        self.last_tok, self.last_kind = mark.end - 1, "gone"
 
     def _pronoun(self, i: int) -> None:
         n = self._take_count(i)
@@ -1098,7 +1358,10 @@ class _Reader:
         n, noun, mod = int(groups[0]), groups[1], groups[2]
         described = bool(mod) or self._described_next(mark.end)
         household = self._household_before(mark.start)
-        if self.totals and 1 <= n < self.totals[-1] and not household and noun == "nguoi":
+        subset = self.totals and 1 <= n < self.totals[-1] and not household and noun == "nguoi"
+        if subset and not mod and self.norms[mark.end : mark.end + 1] in _TO_BUY:
+            return  # "nhà 6 người, 2 người cần mua": who to buy for, told later or not at all
+        if subset:
             described = True  # "nhà 4 người, 1 người có bảo hiểm công ty": some of the four
         elif (noun in _TOTAL_NOUNS or not described or household) and 1 <= n <= MAX_TOTAL:
             self.totals.append(n)  # "nhà 4 người", "4 người đóng bao nhiêu"
@@ -1116,7 +1379,7 @@ class _Reader:
     def _household_before(self, i: int) -> bool:
         """ "nhà 2 người 68 tuổi" states the size; "nhà có 2 người trên 60" picks two out."""
         before = [w for w in self.norms[max(0, i - 3) : i] if w not in ("toi", "minh", "em")]
-        return bool(before) and before[-1] in ("nha", "ho", "dinh")
+        return bool(before) and before[-1] in ("nha", "ho", "dinh", "van")  # "còn 3 người"
 
     def _described_next(self, j: int) -> bool:
         while j < len(self.norms) and j not in self.marks and self.norms[j] in _DESC_FILLERS:
@@ -1237,6 +1500,8 @@ class _Reader:
             slots = self.target
             if mark.value == "no_pension" and not self._singled_out():
                 slots = self._elders_before() + slots
+            elif mark.value in _WORK and self._joined(mark.start):
+                slots = list(self.clause)  # "tui với bà xã làm công nhân": both of them
         else:
             self.pending.append(mark)  # "có lương hưu là bố tôi": for the next person named
             return
@@ -1244,6 +1509,24 @@ class _Reader:
         self.last_status = (str(mark.value), slots)
         self.status_drafts = len(self.drafts)
         self.last_tok, self.last_kind = mark.end - 1, "status"
+
+    def _joined(self, end: int) -> bool:
+        """The clause so far is only adults joined by "và"/"với" ("tôi với vợ", "anh và chị
+        dâu"): what is said next of their work is said of them all."""
+        if len(self.clause) < 2 or any(s not in self.clause for s in self.target):
+            return False
+        if any(s.kin not in _ADULT_KINS or s.aged or s.groups for s in self.clause):
+            return False
+        k = self.clause_start
+        while k < end:
+            mark = self.marks.get(k)
+            if mark is not None and mark.kind == "kin":
+                k = mark.end
+            elif self.norms[k] in _JOIN_WORDS:
+                k += 1
+            else:
+                return False
+        return True
 
     def _singled_out(self) -> bool:
         """ "ông 80 bà 76, bà không có lương hưu": a person named again, alone in the clause."""
@@ -1345,6 +1628,10 @@ class _Reader:
 
 
 _INCOME = {"pensioner", "social_pension", "employee"}
+_WORK = {"employee", "armed", "pensioner"}
+_ADULT_KINS = {"self", "spouse", "parent", "sibling", "grandparent"}
+_JOIN_WORDS = {"va", "voi", "cung", "ca", "hai", "2", "toi", "minh", "em", "tui", "thi", "lam"}
+_JOIN_WORDS |= {"di", "dang", "hien", "nay", "deu", "la"}
 _DENIED = {"pensioner": "no_pension", "+school": "-school", "no_pension": "no_pension"}
 _DENIED["-school"] = "-school"
 _GRANTED = {"no_pension": "pensioner", "-school": "+school"}
@@ -1396,7 +1683,7 @@ def read_household(text: str, today: date | None = None) -> HouseholdReading:
     today = today or date.today()
     cut = nfc(text[:MAX_CHARS])
     accented = not cut.replace("đ", "d").replace("Đ", "D").isascii()
-    toks = _rewrite(_numbers_to_digits(_tokenize(cut)), accented)
+    toks = _rewrite(_numbers_to_digits(_self_address(_tokenize(cut))), accented)
     whole = _Reader(toks, cut, today)
     leading = [m for m in whole.marks.values() if m.kind == "fix"]
     correction = bool(leading) or any(
