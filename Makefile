@@ -57,6 +57,7 @@ test: setup lint
 lint: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff check .
 	$(APP_VENV)/bin/ruff format --check .
+	$(APP_VENV)/bin/mypy --config-file pyproject.toml
 
 fmt: $(APP_VENV)/.installed
 	$(APP_VENV)/bin/ruff format .

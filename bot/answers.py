@@ -7,6 +7,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 import policies
 from bot.citizen.facts import Household, Member
@@ -94,14 +95,16 @@ def household_summary(_: Gettext, hh: Household) -> str:
     return f"{', '.join(shared)}: {summary}" if shared else summary
 
 
-def question_buttons(question, _: Gettext, locale: str = "vi") -> tuple[str, str]:
+def question_buttons(
+    question: policies.Question, _: Gettext, locale: str = "vi"
+) -> tuple[str, str]:
     """Yes/no labels; a question whose plain "Có"/"Không" would mislead names the facts."""
     yes = policies.render_text(question.yes_label, locale) if question.yes_label else _("Có")
     no = policies.render_text(question.no_label, locale) if question.no_label else _("Không")
     return yes, no
 
 
-def question_text(question, locale: str = "vi") -> str:
+def question_text(question: policies.Question, locale: str = "vi") -> str:
     return html.escape(policies.render_text(question.text, locale))
 
 
@@ -125,7 +128,7 @@ class QuoteAnswer:
 
 
 def quote_household(
-    rules, hh: Household, today: date, _: Gettext, locale: str = "vi"
+    rules: policies.Rules, hh: Household, today: date, _: Gettext, locale: str = "vi"
 ) -> QuoteAnswer:
     request = hh.quote_request(today)
     q = policies.quote(policies.parse_request(request, rules), rules)
@@ -148,7 +151,7 @@ def quote_household(
             else _("Người {i}").format(i=m.index + 1)
         )
         if m.application:
-            lines.append(f"• {who}: {html.escape(_application_text(m, _, locale))}")
+            lines.append(f"• {who}: {html.escape(_application_text(m, m.application, _, locale))}")
         else:
             lines.append(f"• {who}: <b>{money(m.amount_vnd)}</b> — {html.escape(_line_text(m, _))}")
         for question in m.questions:
@@ -193,20 +196,22 @@ def quote_household(
     return QuoteAnswer("\n".join(lines), data)
 
 
-def _application_text(m, _: Gettext, locale: str) -> str:
+def _application_text(m: policies.MemberQuote, application: str, _: Gettext, locale: str) -> str:
     """A free card that needs an application: where to apply instead of a price of 0 ₫."""
     return _("miễn phí ({group}) khi được duyệt: {how}").format(
-        group=group_label(_, m.group), how=policies.render_text(m.application, locale)
+        group=group_label(_, m.group or ""), how=policies.render_text(application, locale)
     )
 
 
-def _line_text(m, _: Gettext) -> str:
+def _line_text(m: policies.MemberQuote, _: Gettext) -> str:
     if m.line == "household":
         return _("hộ gia đình, người thứ {rank} ({pct}% mức đóng)").format(
             rank=m.rank, pct=_pct(m.ladder_percent)
         )
     if m.line == "covered_elsewhere":
-        return _("đã có BHYT qua {group}, không phải mua").format(group=group_label(_, m.group))
+        return _("đã có BHYT qua {group}, không phải mua").format(
+            group=group_label(_, m.group or "")
+        )
     support = sum(s.percent for s in m.shares)
     label = group_label(_, m.group) if m.group else ""
     if m.line == "free_group":
@@ -214,14 +219,14 @@ def _line_text(m, _: Gettext) -> str:
     return _("{group}, được hỗ trợ {pct}%").format(group=label, pct=_pct(support))
 
 
-def _pct(value) -> str:
+def _pct(value: Decimal | int | None) -> str:
     if value is None:
         return "?"
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def quote_basis(rules, quote_data: dict | None, locale: str) -> str | None:
+def quote_basis(rules: policies.Rules, quote_data: dict | None, locale: str) -> str | None:
     if not quote_data:
         return None
     q = policies.quote(policies.parse_request(quote_data["request"], rules), rules)
@@ -229,7 +234,9 @@ def quote_basis(rules, quote_data: dict | None, locale: str) -> str | None:
 
 
 # --- eligibility -------------------------------------------------------------------------------
-def eligibility(rules, hh: Household, today: date, _: Gettext, locale: str = "vi") -> str:
+def eligibility(
+    rules: policies.Rules, hh: Household, today: date, _: Gettext, locale: str = "vi"
+) -> str:
     province = hh.province_slug
     people = [m for m in hh.members if m.age is not None or m.groups]
     if not people and set(hh.household_groups) - {"household"}:
@@ -263,7 +270,7 @@ def eligibility(rules, hh: Household, today: date, _: Gettext, locale: str = "vi
     return "\n".join(lines)
 
 
-def _support_line(d, _: Gettext) -> str:
+def _support_line(d: policies.SupportDetail, _: Gettext) -> str:
     band = ""
     if d.min_age is not None or d.max_age is not None:
         band = _(" (từ {lo} đến {hi} tuổi)").format(lo=d.min_age or 0, hi=d.max_age or "…")
@@ -272,11 +279,13 @@ def _support_line(d, _: Gettext) -> str:
     return f"• {group_label(_, d.group)}{band}: {what}{mark}"
 
 
-def _groups_of(hh: Household, m) -> list[str]:
+def _groups_of(hh: Household, m: Member) -> list[str]:
     return sorted(set(m.groups) | (set(hh.household_groups) - {"household"}))
 
 
-def _person_eligibility(rules, hh: Household, m, today: date, _: Gettext, locale: str) -> str:
+def _person_eligibility(
+    rules: policies.Rules, hh: Household, m: Member, today: date, _: Gettext, locale: str
+) -> str:
     groups = _groups_of(hh, m)
     who = _("Người {age} tuổi").format(age=m.age) if m.age is not None else _("Người này")
     if groups:
@@ -302,7 +311,7 @@ def _person_eligibility(rules, hh: Household, m, today: date, _: Gettext, locale
                 text += "\n" + _("Nếu thuộc một trong các diện sau thì được hỗ trợ:")
                 text += "\n" + "\n".join(_support_line(d, _) for d in options)
     elif mq.application:
-        text = f"{who}: " + html.escape(_application_text(mq, _, locale))
+        text = f"{who}: " + html.escape(_application_text(mq, mq.application, _, locale))
     else:
         text = f"{who}: {_status(mq, _)}; " + _("tự đóng {amount}/năm.").format(
             amount=money(mq.amount_vnd)
@@ -317,13 +326,15 @@ def _person_eligibility(rules, hh: Household, m, today: date, _: Gettext, locale
     return text
 
 
-def _quote_one(rules, hh: Household, age: int, groups: list[str], today: date):
+def _quote_one(
+    rules: policies.Rules, hh: Household, age: int, groups: list[str], today: date
+) -> policies.MemberQuote:
     request = {"date": today.isoformat(), "province": hh.province_slug, "months": 12,
                "members": [{"age": age, "groups": groups}]}  # fmt: skip
     return policies.quote(policies.parse_request(request, rules), rules).members[0]
 
 
-def _status(mq, _: Gettext) -> str:
+def _status(mq: policies.MemberQuote, _: Gettext) -> str:
     if mq.line == "covered_elsewhere":
         return _line_text(mq, _)
     if mq.line == "free_group":
@@ -335,17 +346,28 @@ def _status(mq, _: Gettext) -> str:
     )
 
 
-def _if_yes(rules, hh, age, groups, question, today, _: Gettext, locale: str) -> str:
+def _if_yes(
+    rules: policies.Rules,
+    hh: Household,
+    age: int,
+    groups: list[str],
+    question: policies.Question,
+    today: date,
+    _: Gettext,
+    locale: str,
+) -> str:
     """A question that would change the answer, and what the answer would then be."""
     probe = question.probe(policies.Member(age=age, groups=tuple(groups)))
     mq = _quote_one(rules, hh, probe.age, list(probe.groups), today)
-    then = _application_text(mq, _, locale) if mq.application else _status(mq, _)
+    then = _application_text(mq, mq.application, _, locale) if mq.application else _status(mq, _)
     return _("❓ {question} Nếu đúng: {then}.").format(
         question=question_text(question, locale), then=html.escape(then)
     )
 
 
-def _age_bands(rules, hh: Household, groups: list[str], today: date) -> list:
+def _age_bands(
+    rules: policies.Rules, hh: Household, groups: list[str], today: date
+) -> list[policies.SupportDetail]:
     return [
         d
         for d in policies.eligible_support_details(rules, today, hh.province_slug)
@@ -353,7 +375,7 @@ def _age_bands(rules, hh: Household, groups: list[str], today: date) -> list:
     ]
 
 
-def _by_age_bands(details: list, who: str, _) -> str:
+def _by_age_bands(details: list[policies.SupportDetail], who: str, _: Gettext) -> str:
     """Support that depends on age and no age given: every band, not a guess (§8.7)."""
     lines = [_("{who}: mức hỗ trợ tùy theo tuổi:").format(who=who)]
     lines += [_support_line(d, _) for d in details]
@@ -361,18 +383,20 @@ def _by_age_bands(details: list, who: str, _) -> str:
     return "\n".join(lines)
 
 
-def _is_age_only(d) -> bool:
+def _is_age_only(d: policies.SupportDetail) -> bool:
     return d.group == "child_under_6"
 
 
-def eligibility_basis(rules, hh: Household, today: date, _: Gettext) -> str:
+def eligibility_basis(rules: policies.Rules, hh: Household, today: date, _: Gettext) -> str:
     details = policies.eligible_support_details(rules, today, hh.province_slug)
     bases = sorted({s.basis for d in details for s in d.shares})
     return _("<b>Căn cứ pháp lý</b>") + "\n" + "\n".join(f"• {html.escape(b)}" for b in bases)
 
 
 # --- where to buy and other facts (policies/parameters/facts) -------------------------------
-def _fact_lines(rules, topic: str, today: date, _: Gettext, locale: str) -> list[str]:
+def _fact_lines(
+    rules: policies.Rules, topic: str, today: date, _: Gettext, locale: str
+) -> list[str]:
     mark = _(" (theo thông tin hiện có)")
     return [
         f"• {html.escape(policies.render_text(item.text, locale))}"
@@ -381,13 +405,13 @@ def _fact_lines(rules, topic: str, today: date, _: Gettext, locale: str) -> list
     ]
 
 
-def _fact_title(rules, topic: str, locale: str) -> str:
+def _fact_title(rules: policies.Rules, topic: str, locale: str) -> str:
     title = policies.render_text(rules.facts[FACT_TOPICS[topic]].title, locale)
     return f"<b>{html.escape(title)}</b>"
 
 
-def where_to_buy(rules, hh: Household, agents: list[str], today: date, _: Gettext,
-                 locale: str = "vi") -> str:  # fmt: skip
+def where_to_buy(rules: policies.Rules, hh: Household, agents: list[str], today: date,
+                 _: Gettext, locale: str = "vi") -> str:  # fmt: skip
     lines = [_fact_title(rules, "ask_where_to_buy", locale)]
     if hh.commune_name and agents:
         lines.append(
@@ -401,14 +425,14 @@ def where_to_buy(rules, hh: Household, agents: list[str], today: date, _: Gettex
     return "\n".join(lines)
 
 
-def static(topic: str, rules, today: date, _: Gettext, locale: str = "vi") -> str:
+def static(topic: str, rules: policies.Rules, today: date, _: Gettext, locale: str = "vi") -> str:
     """Benefits, card validity, documents: the dated facts in force today."""
     return "\n".join(
         [_fact_title(rules, topic, locale), *_fact_lines(rules, topic, today, _, locale)]
     )
 
 
-def fact_basis(rules, topic: str, today: date, _: Gettext) -> str:
+def fact_basis(rules: policies.Rules, topic: str, today: date, _: Gettext) -> str:
     """Each document behind a facts answer, with the dates it applies from (and to)."""
     lines = [_("<b>Căn cứ</b> (áp dụng ngày {day}):").format(day=today.strftime("%d/%m/%Y"))]
     seen: dict[str, tuple[date, date | None]] = {}
@@ -422,7 +446,9 @@ def fact_basis(rules, topic: str, today: date, _: Gettext) -> str:
     return "\n".join(lines)
 
 
-def basis(topic: str, rules, chat_data: dict, today: date, _: Gettext, locale: str = "vi") -> str:
+def basis(
+    topic: str, rules: policies.Rules, chat_data: dict, today: date, _: Gettext, locale: str = "vi"
+) -> str:
     """The legal basis behind an answer ("Xem căn cứ")."""
     if topic == "quote":
         text = quote_basis(rules, chat_data.get("last_quote"), locale)

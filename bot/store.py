@@ -122,7 +122,7 @@ async def agents_of(svc: Services, commune_id: int) -> list[str]:
 
     def work(s: Session) -> list[str]:
         ids = db_leads.agents_for_commune(s, commune_id)
-        return [s.get(Person, i).first_name or "" for i in ids if s.get(Person, i)]
+        return [p.first_name or "" for i in ids if (p := s.get(Person, i))]
 
     return await svc.db.acall(work)
 
@@ -144,24 +144,25 @@ async def save_lead(
 ) -> tuple[int, bool, int]:
     """Store (or refresh) the lead; returns (lead id, created, number of agents to notify)."""
     assert user is not None and hh.commune_id is not None
+    commune_id = hh.commune_id
     window = timedelta(hours=svc.settings.lead_dedup_window_h)
 
     def work(s: Session) -> tuple[int, bool, int]:
         person = _person(s, user)
         if not db_people.has_consent(s, person.id, "contact_by_agent"):
             raise PermissionError("no consent to share contact details")
-        db_people.set_home_commune(s, person.id, hh.commune_id)
+        db_people.set_home_commune(s, person.id, commune_id)
         lead, created = db_leads.create_or_update_lead(
             s,
             person.id,
-            hh.commune_id,
+            commune_id,
             hh.to_dict(),
             quote,
             (quote or {}).get("total_vnd"),
             hh.phone,
             window=window,
         )
-        return lead.id, created, len(db_leads.agents_for_commune(s, hh.commune_id))
+        return lead.id, created, len(db_leads.agents_for_commune(s, commune_id))
 
     return await svc.db.acall(work)
 

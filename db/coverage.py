@@ -87,7 +87,8 @@ def _commune_text(cells: list[str], ci: int, pi: int | None) -> str:
 
 class _Resolver:
     def __init__(self, session: Session, province_hint: str | None):
-        self.session, self.hint, self.cache = session, province_hint, {}  # type: ignore[var-annotated]
+        self.session, self.hint = session, province_hint
+        self.cache: dict[str, tuple[Commune | None, str | None]] = {}
 
     def __call__(self, text: str) -> Commune:
         if not text.strip():

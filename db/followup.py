@@ -277,7 +277,7 @@ def _claim_row(
 
     insert = postgresql.insert if dialect(s) == "postgresql" else sqlite.insert
     stmt = (
-        insert(LeadNotification)  # type: ignore[operator]
+        insert(LeadNotification)
         .values(
             lead_id=lead_id,
             person_id=person.id,

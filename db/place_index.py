@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -198,7 +199,7 @@ _INDEXED: set[str] = set()
 _LOCK = threading.Lock()
 
 
-def _ensure_deletes(keys: dict[str, object]) -> None:
+def _ensure_deletes(keys: Mapping[str, object]) -> None:
     missing = [k for k in keys if k not in _INDEXED]
     if not missing:
         return
@@ -230,7 +231,7 @@ def invalidate() -> None:
 
 
 def get_index(session: Session) -> PlaceIndex:
-    bind = session.get_bind()
+    bind = session.get_bind().engine  # the engine itself, or a connection's engine
     cache_key = bind.url.render_as_string(hide_password=True)
     idx = _CACHE.get(cache_key)
     if idx is None:
@@ -329,7 +330,7 @@ def _run(idx: PlaceIndex, att: _Attempt) -> dict[int, tuple[int, int]]:
     for words in [cut, att.words] if cut != att.words else [att.words]:
         raw = " ".join(f for f, _ in words)
         bare, division, _ = _split_prefix(words)
-        keys = [(bare, division)] if division else []
+        keys: list[tuple[str, str | None]] = [(bare, division)] if division else []
         keys.append((bare, None))
         if raw != bare:
             keys.append((raw, None))  # 'Phượng Dực', 'Quan Sơn': the "prefix" is the name

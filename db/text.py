@@ -88,7 +88,14 @@ def tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
-_TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"), ("ow", "o"))
+_TELEX_PAIRS: tuple[tuple[str, str], ...] = (
+    ("dd", "d"),
+    ("aa", "a"),
+    ("aw", "a"),
+    ("ee", "e"),
+    ("oo", "o"),
+    ("ow", "o"),
+)
 _TELEX_PAIRS += (("uw", "u"),)
 _VOWELS = re.compile(r"[aeiouy]")
 _SYLLABLE_END = re.compile(r"(?:[aeiouy]|c|ch|m|n|ng|nh|p|t)$")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
-from .engine import candidate
+from .engine import _Candidate, candidate
 from .model import LINE_COVERED, FactItem, GroupRule, Rules, Share
 from .request import RequestError
 
@@ -44,21 +44,29 @@ def _bands(rules: tuple[GroupRule, ...], max_age: int) -> list[tuple[int, int]]:
     return [(lo, hi - 1) for lo, hi in zip(edges, edges[1:], strict=False)]
 
 
-def _signature(c) -> tuple:
+def _signature(c: _Candidate) -> tuple[Decimal, tuple[tuple[str, Decimal, str], ...]]:
     return (c.support, tuple((s.payer, s.percent, s.rule_id) for s in c.shares))
 
 
-def _group_bands(group: str, order: int, date, national, provincial, bands, max_age):
+def _group_bands(
+    group: str,
+    order: int,
+    date: dt.date,
+    national: tuple[GroupRule, ...],
+    provincial: tuple[GroupRule, ...],
+    bands: list[tuple[int, int]],
+    max_age: int,
+) -> list[tuple[_Candidate, int | None, int | None]]:
     """(candidate, low, high) per run of ages with the same support for `group`."""
-    runs: list[list] = []
+    runs: list[tuple[_Candidate, int, int]] = []
     for low, high in bands:
         c = candidate(group, order, low, date, national, provincial)
         if c is None or c.line == LINE_COVERED:
             continue
         if runs and runs[-1][2] == low - 1 and _signature(runs[-1][0]) == _signature(c):
-            runs[-1][2] = high
+            runs[-1] = (runs[-1][0], runs[-1][1], high)
         else:
-            runs.append([c, low, high])
+            runs.append((c, low, high))
     return [(c, None if lo == 0 else lo, None if hi == max_age else hi) for c, lo, hi in runs]
 
 

@@ -6,6 +6,7 @@ per month, then multiplied by the months, so 12 months is exactly 2 x 6 and 4 x 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -86,7 +87,11 @@ def _share(match: _Match, percent: Decimal) -> Share:
 
 
 def best_match(
-    rules: Iterable[GroupRule], group: str, age: int | None, day, others=frozenset()
+    rules: Iterable[GroupRule],
+    group: str,
+    age: int | None,
+    day: dt.date,
+    others: frozenset[str] = frozenset(),
 ) -> _Match | None:
     """The rule for `group` paying the most on `day` (first in data order on a tie);
     `others` are all the member's groups (a rule may exclude some)."""
@@ -108,7 +113,13 @@ def effective_groups(member: Member, rules: Iterable[GroupRule]) -> tuple[str, .
 
 
 def candidate(
-    group: str, order: int, age: int | None, day, national, provincial, others=frozenset()
+    group: str,
+    order: int,
+    age: int | None,
+    day: dt.date,
+    national: tuple[GroupRule, ...],
+    provincial: tuple[GroupRule, ...],
+    others: frozenset[str] = frozenset(),
 ) -> _Candidate | None:
     """The line `group` gives this person on `day`, or None if it gives no support."""
     nat = best_match(national, group, age, day, others)
@@ -145,7 +156,9 @@ def choose(cands: list[_Candidate], monthly_full: Decimal, months: int) -> _Cand
     )
 
 
-def _group_notes(group: str, age: int, national, provincial) -> Message | None:
+def _group_notes(
+    group: str, age: int, national: tuple[GroupRule, ...], provincial: tuple[GroupRule, ...]
+) -> Message | None:
     if group == "household":
         return None
     named = any(group in r.groups for r in (*national, *provincial))
@@ -155,7 +168,13 @@ def _group_notes(group: str, age: int, national, provincial) -> Message | None:
 
 
 def _supported_member(
-    index: int, member: Member, chosen: _Candidate, cands, notes, monthly_full, months
+    index: int,
+    member: Member,
+    chosen: _Candidate,
+    cands: list[_Candidate],
+    notes: list[Message],
+    monthly_full: Decimal,
+    months: int,
 ) -> MemberQuote:
     amount = _amount(chosen, monthly_full, months)
     title = ("rule_title", chosen.rule.title)
@@ -198,7 +217,13 @@ def _supported_member(
 
 
 def _household_member(
-    index: int, member: Member, rank: int, ladder: tuple[Decimal, ...], notes, monthly_full, months
+    index: int,
+    member: Member,
+    rank: int,
+    ladder: tuple[Decimal, ...],
+    notes: list[Message],
+    monthly_full: Decimal,
+    months: int,
 ) -> MemberQuote:
     percent = ladder[min(rank, len(ladder)) - 1]
     return MemberQuote(
@@ -217,7 +242,9 @@ def _household_member(
     )
 
 
-def _province_context(rules: Rules, slug: str | None, day) -> tuple[ProvinceRules | None, list]:
+def _province_context(
+    rules: Rules, slug: str | None, day: dt.date
+) -> tuple[ProvinceRules | None, list[Message]]:
     """The provincial rules usable on `day` and the note saying what was (not) applied."""
     if slug is None:
         return None, [Message(M.NOTE_NO_PROVINCE)]
@@ -244,7 +271,13 @@ def _unconfirmed_notes(rows: Iterable[Dated | Share]) -> list[Message]:
     return list(seen.values())
 
 
-def _price_members(request: QuoteRequest, rules: Rules, province, monthly_full, ladder):
+def _price_members(
+    request: QuoteRequest,
+    rules: Rules,
+    province: ProvinceRules | None,
+    monthly_full: Decimal,
+    ladder: tuple[Decimal, ...],
+) -> tuple[MemberQuote, ...]:
     national = rules.national
     provincial = province.rules if province else ()
     day, months = request.date, request.months

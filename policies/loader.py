@@ -6,6 +6,7 @@ Every error names the file and the key so a wrong edit is found at start-up, not
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +32,9 @@ from .model import (
 
 PARAMETERS_DIR = Path(__file__).parent / "parameters"
 _HUNDRED = Decimal(100)
+
+# Reads the `value` of one dated row (the row's mapping, its key for errors).
+_ValueParser = Callable[[dict[str, Any], str], Any]
 
 
 class ParameterError(ValueError):
@@ -106,7 +110,7 @@ def _positive_int(ctx: _Ctx, raw: Any, key: str) -> int:
     return raw
 
 
-def _row(ctx: _Ctx, raw: Any, key: str, parse_value) -> Dated:
+def _row(ctx: _Ctx, raw: Any, key: str, parse_value: _ValueParser) -> Dated:
     if not isinstance(raw, dict):
         raise ctx.fail(key, "must be a mapping with start, value and reference")
     start = _date(ctx, _require(ctx, raw, "start", key), f"{key}.start")
@@ -133,7 +137,7 @@ def _row(ctx: _Ctx, raw: Any, key: str, parse_value) -> Dated:
     )
 
 
-def _timeline(ctx: _Ctx, raw: Any, key: str, parse_value) -> Timeline:
+def _timeline(ctx: _Ctx, raw: Any, key: str, parse_value: _ValueParser) -> Timeline:
     if not isinstance(raw, list) or not raw:
         raise ctx.fail(key, "must be a non-empty list of dated values")
     rows = tuple(_row(ctx, item, f"{key}[{i}]", parse_value) for i, item in enumerate(raw))
@@ -146,17 +150,17 @@ def _timeline(ctx: _Ctx, raw: Any, key: str, parse_value) -> Timeline:
     return Timeline(name=f"{ctx.name}: {key}", rows=rows)
 
 
-def _value_parser(kind: str):
+def _value_parser(kind: str) -> Callable[[_Ctx], _ValueParser]:
     """How `value` (or `percent`) of a row is read for each parameter kind."""
 
-    def vnd(ctx: _Ctx):
+    def vnd(ctx: _Ctx) -> _ValueParser:
         return lambda raw, key: _positive_int(ctx, _require(ctx, raw, "value", key), f"{key}.value")
 
-    def rate(ctx: _Ctx):
+    def rate(ctx: _Ctx) -> _ValueParser:
         return lambda raw, key: _percent(ctx, _require(ctx, raw, "value", key), f"{key}.value")
 
-    def percent_list(ctx: _Ctx):
-        def parse(raw, key):
+    def percent_list(ctx: _Ctx) -> _ValueParser:
+        def parse(raw: dict[str, Any], key: str) -> tuple[Decimal, ...]:
             items = _require(ctx, raw, "value", key)
             if not isinstance(items, list) or not items:
                 raise ctx.fail(f"{key}.value", "must be a non-empty list of percentages")
@@ -164,8 +168,8 @@ def _value_parser(kind: str):
 
         return parse
 
-    def int_list(ctx: _Ctx):
-        def parse(raw, key):
+    def int_list(ctx: _Ctx) -> _ValueParser:
+        def parse(raw: dict[str, Any], key: str) -> tuple[int, ...]:
             items = _require(ctx, raw, "value", key)
             if not isinstance(items, list) or not items:
                 raise ctx.fail(f"{key}.value", "must be a non-empty list of integers")
@@ -173,10 +177,10 @@ def _value_parser(kind: str):
 
         return parse
 
-    def support(ctx: _Ctx):
+    def support(ctx: _Ctx) -> _ValueParser:
         return lambda raw, key: _percent(ctx, _require(ctx, raw, "percent", key), f"{key}.percent")
 
-    def nothing(ctx: _Ctx):
+    def nothing(ctx: _Ctx) -> _ValueParser:
         return lambda raw, key: None
 
     return {
@@ -252,7 +256,7 @@ def _rule(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...], payers: set[str
 
 
 def _rules(
-    ctx: _Ctx, data: dict, known: tuple[str, ...], payers: set[str]
+    ctx: _Ctx, data: dict[str, Any], known: tuple[str, ...], payers: set[str]
 ) -> tuple[GroupRule, ...]:
     raw = _require(ctx, data, "rules", "")
     if not isinstance(raw, list):

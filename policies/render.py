@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,11 @@ from .model import Dated, MemberQuote, Message, Quote, Share
 
 LOCALES_DIR = str(Path(__file__).parent / "locales")
 
+# A catalog's gettext: msgid -> text in one locale.
+_Gettext = Callable[[str], str]
 
-def _gettext(locale: str):
+
+def _gettext(locale: str) -> _Gettext:
     return translations(LOCALES_DIR, normalise_locale(locale)).gettext
 
 
@@ -29,8 +33,10 @@ def _babel_locale(locale: str) -> str:
     return "vi_VN" if normalise_locale(locale) == "vi" else "en_US"
 
 
-def _param(key: str, value: Any, locale: str, _) -> str:
-    """Format one message parameter by its name/type (money, percent, date, labels)."""
+def _param(key: str, value: Any, locale: str, _: _Gettext) -> object:
+    """Format one message parameter by its name/type (money, percent, date, labels).
+
+    A text, except an empty catalog text (rule_title, note...), which is passed through as is."""
     if isinstance(value, dt.date):
         return format_date(value, "dd/MM/yyyy", locale=_babel_locale(locale))
     if key.endswith("_vnd"):
@@ -125,7 +131,7 @@ def quote_to_dict(quote: Quote, locale: str = "en") -> dict[str, Any]:
     }
 
 
-def _member_lines(m: MemberQuote, locale: str, _, ladder: Dated) -> list[str]:
+def _member_lines(m: MemberQuote, locale: str, _: _Gettext, ladder: Dated) -> list[str]:
     mark = f" ({_(M.EXPLAIN_UNCONFIRMED_MARK)})"
     member = Message(
         M.EXPLAIN_MEMBER,

@@ -10,14 +10,14 @@ from telegram.error import BadRequest
 from bot.broadcast.engine import RunStats
 from bot.broadcast.pacing import TokenBucket
 from bot.concurrency import SendBudget
-from bot.i18n import gettext_for
+from bot.i18n import Gettext, gettext_for
 
 log = logging.getLogger(__name__)
 
 STOP_PREFIX = "bcstop:"
 
 
-def duration_text(_, seconds: float) -> str:  # type: ignore[no-untyped-def]
+def duration_text(_: Gettext, seconds: float) -> str:
     seconds = max(0, round(seconds))
     if seconds < 90:
         return _("{n} giây").format(n=seconds)
@@ -27,7 +27,9 @@ def duration_text(_, seconds: float) -> str:  # type: ignore[no-untyped-def]
     return _("{h} giờ {m} phút").format(h=minutes // 60, m=minutes % 60)
 
 
-def progress_text(_, broadcast_id: int, counts: dict[str, int], eta_s: float | None) -> str:  # type: ignore[no-untyped-def]
+def progress_text(
+    _: Gettext, broadcast_id: int, counts: dict[str, int], eta_s: float | None
+) -> str:
     left = counts["pending"] + counts["sending"]
     lines = [
         _("📤 Đang gửi tin #{id}").format(id=broadcast_id),
@@ -46,7 +48,7 @@ def progress_text(_, broadcast_id: int, counts: dict[str, int], eta_s: float | N
     return "\n".join(lines)
 
 
-def final_text(_, broadcast_id: int, counts: dict[str, int], seconds: float) -> str:  # type: ignore[no-untyped-def]
+def final_text(_: Gettext, broadcast_id: int, counts: dict[str, int], seconds: float) -> str:
     left = counts["pending"] + counts["sending"]
     head = (
         _("✅ Tin #{id} đã gửi xong.").format(id=broadcast_id)

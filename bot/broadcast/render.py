@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import gettext_for
+
+if TYPE_CHECKING:
+    from db.models import Broadcast
 
 # Broadcast.button_url holds either a URL (deep link) or "callback:<data>" for an inline button
 # the citizen handlers understand (e.g. "callback:menu:ask_cost"); no schema change needed.
@@ -51,6 +55,6 @@ def render(
     return Rendered(text, photo_file_id, InlineKeyboardMarkup(rows))
 
 
-def render_broadcast(b) -> Rendered:  # type: ignore[no-untyped-def]
+def render_broadcast(b: Broadcast) -> Rendered:
     """From a db.models.Broadcast (or anything with the same attributes)."""
     return render(b.id, b.text, b.photo_file_id, b.button_text, b.button_url, b.language)

@@ -22,6 +22,7 @@ from telegram.request import HTTPXRequest
 from bot.broadcast.engine import DeliveryEngine, EngineConfig, RunResult, author_chat
 from bot.broadcast.progress import ChatProgress
 from bot.concurrency import ChatRateLimiter
+from bot.config import Settings
 from db import broadcasts as db_bc
 from db.models import utcnow
 from db.session import Database
@@ -39,15 +40,15 @@ def due_ids(session: Session, now: datetime) -> list[int]:
 def engine_bot(token: str, base_url: str | None, pool: int) -> Bot:
     """A plain Bot (no AIORateLimiter: the engine paces itself) with its own connection pool,
     so a broadcast never starves the handlers' connections."""
-    kw = {}
+    request = HTTPXRequest(connection_pool_size=pool)
     if base_url:
         base = base_url.rstrip("/")
-        kw = {"base_url": f"{base}/bot", "base_file_url": f"{base}/file/bot"}
-    return Bot(token, request=HTTPXRequest(connection_pool_size=pool), **kw)
+        return Bot(token, request=request, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot")
+    return Bot(token, request=request)
 
 
 class BroadcastService:
-    def __init__(self, app: Application, settings, db: Database):  # type: ignore[no-untyped-def]
+    def __init__(self, app: Application, settings: Settings, db: Database):
         self.app = app
         self.settings = settings
         self.db = db
@@ -133,7 +134,7 @@ class BroadcastService:
         return started
 
 
-def install(app: Application, settings, db: Database) -> BroadcastService:  # type: ignore[no-untyped-def]
+def install(app: Application, settings: Settings, db: Database) -> BroadcastService:
     service = BroadcastService(app, settings, db)
     app.bot_data[KEY] = service
     if app.job_queue is not None:

@@ -22,7 +22,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -462,7 +462,9 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def stop_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    bid = int(update.callback_query.data[len(STOP_PREFIX) :])  # type: ignore[union-attr]
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    bid = int(query.data[len(STOP_PREFIX) :])
     outcome = await _stop(update, context, bid)
     await _answer(update, _stop_text(_t(None, update), outcome, bid))
 
@@ -471,7 +473,9 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     user = update.effective_user
     assert user is not None
     _ = _t(None, update)
-    raw = update.callback_query.data[len(UNSUB_PREFIX) :]  # type: ignore[union-attr]
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    raw = query.data[len(UNSUB_PREFIX) :]
     bid = int(raw) if raw.isdigit() else None
     outcome = await services(context).db.acall(data.unsubscribe_from, user.id, bid)
     if outcome == "preview":
@@ -489,7 +493,7 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
 # --- reports -------------------------------------------------------------------------------
 
 
-async def send_report(bot, svc: Services, scope: data.Scope, chat_id: int) -> None:  # type: ignore[no-untyped-def]
+async def send_report(bot: Bot, svc: Services, scope: data.Scope, chat_id: int) -> None:
     tz = svc.settings.timezone
     _ = gettext_for(scope.locale)
     end = utcnow()
@@ -588,7 +592,9 @@ async def import_document(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 def conversation() -> ConversationHandler:
-    cancel = CallbackQueryHandler(compose_cancel, pattern=r"^bc:cancel$")
+    cancel: CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, object] = CallbackQueryHandler(
+        compose_cancel, pattern=r"^bc:cancel$"
+    )
     with warnings.catch_warnings():  # CallbackQueryHandler with per_message=False is intended
         warnings.simplefilter("ignore", PTBUserWarning)
         return ConversationHandler(

@@ -76,7 +76,9 @@ class WeeklyReport:
         pop = sum(c.population or 0 for c in rows)
         if not pop:
             return None
-        total = sum((c.target_percent or Decimal(0)) * (c.population or 0) for c in rows)
+        total = sum(
+            ((c.target_percent or Decimal(0)) * (c.population or 0) for c in rows), Decimal(0)
+        )
         return (total / pop).quantize(Decimal("0.01"))
 
     @property
@@ -110,7 +112,9 @@ def compute_report(
 ) -> WeeklyReport:
     ids = sorted(set(commune_ids))
     year = year or end.year
-    names = dict(session.execute(select(Commune.id, Commune.name).where(Commune.id.in_(ids))).all())
+    names = dict(
+        session.execute(select(Commune.id, Commune.name).where(Commune.id.in_(ids))).tuples().all()
+    )
 
     funnel = {
         cid: (int(n or 0), int(c or 0), int(e or 0))
@@ -176,7 +180,9 @@ def compute_report(
         )
 
     people = dict(
-        session.execute(select(Person.id, Person.first_name).where(Person.id.in_(agents))).all()
+        session.execute(select(Person.id, Person.first_name).where(Person.id.in_(agents)))
+        .tuples()
+        .all()
     )
     top = sorted(
         (AgentRow(pid, people.get(pid) or f"#{pid}", c, n, b) for pid, (c, n, b) in agents.items()),

@@ -68,7 +68,9 @@ TEMPLATES = (
 BY_KEY = {t.key: t for t in TEMPLATES}
 
 
-def first_member_amount(rules, province_slug: str | None, today: date) -> int | None:  # type: ignore[no-untyped-def]
+def first_member_amount(
+    rules: policies.Rules, province_slug: str | None, today: date
+) -> int | None:
     """The household line's first member for 12 months, from the policy engine."""
     try:
         q = policies.quote(

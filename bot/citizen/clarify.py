@@ -9,6 +9,7 @@ from datetime import date
 
 import policies
 from bot.citizen.facts import Household, Member
+from policies.model import GroupRule
 
 AGE = "age"
 OLDER = "older"  # household level: is one of the people of unknown age old enough to matter?
@@ -44,7 +45,7 @@ class Ask:
         return f"{self.index}:{self.kind}"
 
 
-def next_question(rules, hh: Household, today: date) -> Ask | None:
+def next_question(rules: policies.Rules, hh: Household, today: date) -> Ask | None:
     """The first thing we still need to ask to quote this household without guessing."""
     if sum(len(m.asked) for m in hh.members) + len(hh.asked) >= MAX_QUESTIONS:
         return None
@@ -68,7 +69,13 @@ def next_question(rules, hh: Household, today: date) -> Ask | None:
     return None
 
 
-def _quote(rules, hh: Household, today: date, index: int | None = None, age: int | None = None):
+def _quote(
+    rules: policies.Rules,
+    hh: Household,
+    today: date,
+    index: int | None = None,
+    age: int | None = None,
+) -> policies.Quote:
     """The household's quote (with open questions); with `index`, priced with that age."""
     request = hh.quote_request(today)
     if index is None:
@@ -77,7 +84,9 @@ def _quote(rules, hh: Household, today: date, index: int | None = None, age: int
     return policies.price(policies.parse_request(request, rules), rules)
 
 
-def _age_matters(rules, hh: Household, index: int, base, today: date) -> bool:
+def _age_matters(
+    rules: policies.Rules, hh: Household, index: int, base: policies.Quote, today: date
+) -> bool:
     m: Member = hh.members[index]
     probes = KIN_PROBES.get(m.relation or "", (*YOUNG_PROBES, *OLD_PROBES))
     if "student" in m.groups:
@@ -90,7 +99,7 @@ def _age_matters(rules, hh: Household, index: int, base, today: date) -> bool:
     return False
 
 
-def _older_threshold(rules, hh: Household, today: date) -> int | None:
+def _older_threshold(rules: policies.Rules, hh: Household, today: date) -> int | None:
     """The lowest age from which a person of the household's status pays differently from an
     adult of DEFAULT_AGE (near-poor: 70, the social pension), or None."""
     shared = [g for g in hh.household_groups if g != "household"]
@@ -111,7 +120,7 @@ def _older_threshold(rules, hh: Household, today: date) -> int | None:
     return next((a for a in edges if amount(a) != adult), None)
 
 
-def _rules_of(rules, hh: Household):
+def _rules_of(rules: policies.Rules, hh: Household) -> tuple[GroupRule, ...]:
     province = rules.provinces.get(hh.province_slug) if hh.province_slug else None
     return (*rules.national, *(province.rules if province else ()))
 
@@ -146,10 +155,10 @@ def answer_question(hh: Household, index: int, question: policies.Question, yes:
     hh.rev += 1
 
 
-def questions_settled_by(rules, group: str) -> list[str]:
+def questions_settled_by(rules: policies.Rules, group: str) -> list[str]:
     """Questions a person settles by setting `group` themselves (a fix button)."""
     return [q.id for q in rules.questions if group in q.add_groups or group in q.no_groups]
 
 
-def find_question(rules, question_id: str) -> policies.Question | None:
+def find_question(rules: policies.Rules, question_id: str) -> policies.Question | None:
     return next((q for q in rules.questions if q.id == question_id), None)

@@ -1,6 +1,6 @@
 """Citizen handlers: translate between Telegram and the domain, one handler per intent or step.
 
-The conversation is a small state machine kept per chat in `context.chat_data["step"]`
+The conversation is a small state machine kept per chat in `_chat_data(context)["step"]`
 (see citizen.mmd beside this file). A text message is first offered to the step we are waiting
 on (its answer may need no NLU at all: a number, a place, a phone); anything else goes through
 the NLU to the handler of its intent. Buttons carry `prefix:value` callback data.
@@ -11,7 +11,9 @@ from __future__ import annotations
 import html
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import (
@@ -84,15 +86,29 @@ def _today(context: ContextTypes.DEFAULT_TYPE) -> date:
     return datetime.now(ZoneInfo(services(context).settings.timezone)).date()
 
 
+def _chat_data(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
+    """The chat's data; every update these handlers get comes from a chat, so it exists."""
+    chat_data = context.chat_data
+    assert chat_data is not None
+    return chat_data
+
+
+def _user_data(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
+    """The user's data; every update these handlers get comes from a user, so it exists."""
+    user_data = context.user_data
+    assert user_data is not None
+    return user_data
+
+
 def _household(context: ContextTypes.DEFAULT_TYPE) -> Household:
-    hh = context.chat_data.get("household")
+    hh = _chat_data(context).get("household")
     if hh is None:
-        hh = context.chat_data["household"] = Household()
+        hh = _chat_data(context)["household"] = Household()
     return hh
 
 
 def _set_step(context: ContextTypes.DEFAULT_TYPE, step: str | None) -> None:
-    context.chat_data["step"] = step
+    _chat_data(context)["step"] = step
 
 
 def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -146,7 +162,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     msg = update.effective_message
     assert msg is not None and msg.text is not None
     text = msg.text.strip()
-    step = context.chat_data.get("step")
+    step = _chat_data(context).get("step")
     step_handler = STEP_TEXT_HANDLERS.get(step)
     if step_handler and await step_handler(update, context, text):
         return
@@ -250,7 +266,7 @@ async def out_of_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def affirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    step = context.chat_data.get("step")
+    step = _chat_data(context).get("step")
     if step == CONSENT:
         await consent_given(update, context)
     elif step == CONFIRM_DELETE:
@@ -262,7 +278,7 @@ async def affirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def deny(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = _t(update, context)
-    step = context.chat_data.get("step")
+    step = _chat_data(context).get("step")
     _set_step(context, IDLE)
     if step == CONSENT:
         await _say(update, _("Không sao, mình không lưu số điện thoại của bạn."), main_menu(_))
@@ -294,7 +310,7 @@ async def send_quote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if await _ask_next(update, context):
         return
     quote = answers.quote_household(svc.rules, hh, _today(context), _, _locale(update, context))
-    context.chat_data["last_quote"] = quote.data
+    _chat_data(context)["last_quote"] = quote.data
     _set_step(context, IDLE)
     rows = [
         [(_("3 tháng"), "months:3"), (_("6 tháng"), "months:6"), (_("12 tháng"), "months:12")],
@@ -315,7 +331,7 @@ async def _ask_next(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     ask = clarify.next_question(services(context).rules, hh, _today(context))
     if ask is None:
         return False
-    context.chat_data["pending_ask"] = f"{hh.rev}:{ask.key}"
+    _chat_data(context)["pending_ask"] = f"{hh.rev}:{ask.key}"
     data = f"clarify:{hh.rev}:{ask.key}"
     if ask.kind == clarify.AGE:
         await _ask_age_of(update, context, ask.index, data)
@@ -342,7 +358,7 @@ async def _ask_age_of(
 ) -> None:
     """Wait for a typed age of member `index`; `data`: the clarify button to skip it."""
     _ = _t(update, context)
-    context.chat_data["pending_age"] = index
+    _chat_data(context)["pending_age"] = index
     _set_step(context, ASK_AGE)
     who = answers.member_label(_, _household(context), index)
     if data is None:
@@ -362,10 +378,10 @@ async def age_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
     """The awaited age: "76", "76t", "76 tuổi", "sinh năm 1950"."""
     m = AGE_ANSWER.search(text)
     hh = _household(context)
-    index = context.chat_data.get("pending_age")
+    index = _chat_data(context).get("pending_age")
     if not m or len(text) > 40 or not isinstance(index, int) or not 0 <= index < len(hh.members):
         _set_step(context, IDLE)  # not the answer: the question is dropped, not kept waiting
-        context.chat_data.pop("pending_age", None)
+        _chat_data(context).pop("pending_age", None)
         return False
     number, today = int(m.group(1)), _today(context)
     age = today.year - number if 1900 < number <= today.year else number
@@ -374,8 +390,8 @@ async def age_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str
         await _say(update, _("Tuổi phải từ 0 đến 120. Bạn gõ lại tuổi giúp mình nhé."))
         return True
     clarify.answer_age(hh, index, age)
-    context.chat_data.pop("pending_age", None)
-    context.chat_data.pop("pending_ask", None)
+    _chat_data(context).pop("pending_age", None)
+    _chat_data(context).pop("pending_ask", None)
     _set_step(context, IDLE)
     await send_quote(update, context)
     return True
@@ -385,9 +401,9 @@ async def clarify_button(update: Update, context: ContextTypes.DEFAULT_TYPE, val
     """`rev:index:kind:yes|no`, accepted only for the question last put to this household."""
     hh = _household(context)
     key, _sep, answer = value.rpartition(":")
-    if answer not in ("yes", "no") or key != context.chat_data.get("pending_ask"):
+    if answer not in ("yes", "no") or key != _chat_data(context).get("pending_ask"):
         return  # a stale or forged button
-    context.chat_data.pop("pending_ask", None)
+    _chat_data(context).pop("pending_ask", None)
     _rev, index_s, kind = key.split(":", 2)
     index = int(index_s)
     rules = services(context).rules
@@ -398,7 +414,7 @@ async def clarify_button(update: Update, context: ContextTypes.DEFAULT_TYPE, val
             return
     elif kind == clarify.AGE:
         clarify.skip_age(hh, index)
-        context.chat_data.pop("pending_age", None)
+        _chat_data(context).pop("pending_age", None)
         _set_step(context, IDLE)
     else:
         question = clarify.find_question(rules, kind)
@@ -419,7 +435,7 @@ async def fix_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: 
     hh = _household(context)
     rules = services(context).rules
     if value == "menu":
-        rev = hh.rev
+        rev = str(hh.rev)
         rows = [
             [(answers.member_label(_, hh, i), f"fix:{rev}:m:{i}")]
             for i in range(min(len(hh.members), 10))
@@ -551,7 +567,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     person = await store.ensure_person(services(context), update.effective_user)
     commune_id = hh.commune_id or person.commune_id
     if commune_id is None:
-        context.chat_data["after_place"] = "subscribe"
+        _chat_data(context)["after_place"] = "subscribe"
         _set_step(context, ASK_COMMUNE)
         await _say(update, _("Bạn ở xã/phường nào? (ví dụ: phường Ái Quốc, Hải Phòng)"))
         return
@@ -604,7 +620,7 @@ async def on_contact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     msg = update.effective_message
     assert msg is not None and msg.contact is not None
     _ = _t(update, context)
-    if context.chat_data.get("step") != PHONE:
+    if _chat_data(context).get("step") != PHONE:
         await _say(
             update, _("Mình chỉ nhận số điện thoại khi bạn nhờ cán bộ liên hệ."), main_menu(_)
         )
@@ -654,7 +670,7 @@ async def save_lead(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     hh = _household(context)
     svc = services(context)
     lead_id, created, agent_count = await store.save_lead(
-        svc, update.effective_user, hh, context.chat_data.get("last_quote")
+        svc, update.effective_user, hh, _chat_data(context).get("last_quote")
     )
     _set_step(context, IDLE)
     if created:
@@ -686,7 +702,7 @@ NEEDS_COMMUNE = ("lead", "subscribe")  # continuations that need a commune, not 
 async def _ask_commune(update: Update, context: ContextTypes.DEFAULT_TYPE, then: str) -> None:
     _ = _t(update, context)
     hh = _household(context)
-    context.chat_data["after_place"] = then
+    _chat_data(context)["after_place"] = then
     _set_step(context, ASK_COMMUNE)
     if hh.province_name:
         text = _("Bạn ở xã/phường nào của {province}?").format(province=hh.province_name)
@@ -714,7 +730,7 @@ async def _resolve_location(
         hh.province_slug, hh.province_name = found.commune.province_slug, found.commune.province
         return RESOLVED
     if found.candidates:
-        context.chat_data["after_place"] = then
+        _chat_data(context)["after_place"] = then
         rows = [[(c.label, f"place:{c.id}")] for c in found.candidates[:6]]
         rows.append([(_("Không có trong danh sách"), "place:none")])
         await _say(update, _("Bạn ở đâu trong các nơi sau?"), _kb(rows))
@@ -733,7 +749,7 @@ async def _resolve_location(
         _kb([[(_("Bỏ qua"), "quote:now")]]) if then == "quote" else None,
     )
     if then in ("quote", *NEEDS_COMMUNE):
-        context.chat_data["after_place"] = then
+        _chat_data(context)["after_place"] = then
         _set_step(context, ASK_COMMUNE if then in NEEDS_COMMUNE else ASK_PLACE)
         return CHOOSING
     return MISSING
@@ -741,7 +757,7 @@ async def _resolve_location(
 
 async def place_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str) -> bool:
     """While waiting for a place, the whole message is a place name."""
-    then = context.chat_data.get("after_place") or "quote"
+    then = _chat_data(context).get("after_place") or "quote"
     if await _resolve_location(update, context, then, text) == RESOLVED:
         await _continue(update, context)
     return True
@@ -749,7 +765,7 @@ async def place_text(update: Update, context: ContextTypes.DEFAULT_TYPE, text: s
 
 async def _continue(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Carry on with what the person was doing when we asked for their place."""
-    then = context.chat_data.pop("after_place", None) or "quote"
+    then = _chat_data(context).pop("after_place", None) or "quote"
     _set_step(context, IDLE)
     await CONTINUATIONS[then](update, context)
 
@@ -818,9 +834,9 @@ async def quote_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value
     _ = _t(update, context)
     if value == "reset":
         old = _household(context)
-        context.chat_data["household"] = Household(rev=old.rev + 1)  # old buttons stay dead
+        _chat_data(context)["household"] = Household(rev=old.rev + 1)  # old buttons stay dead
         for key in ("pending_ask", "pending_age"):
-            context.chat_data.pop(key, None)
+            _chat_data(context).pop(key, None)
         await ask_cost(update, context)
     elif value == "place":
         _set_step(context, ASK_PLACE)
@@ -833,7 +849,7 @@ async def place_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value
     _ = _t(update, context)
     hh = _household(context)
     if value == "none":
-        needs_commune = context.chat_data.get("after_place") in NEEDS_COMMUNE
+        needs_commune = _chat_data(context).get("after_place") in NEEDS_COMMUNE
         _set_step(context, ASK_COMMUNE if needs_commune else ASK_PLACE)
         await _say(update, _("Bạn ghi rõ tên xã/phường và tỉnh giúp mình nhé."))
         return
@@ -851,7 +867,7 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value
 
 
 async def consent_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
-    if context.chat_data.get("step") != CONSENT:
+    if _chat_data(context).get("step") != CONSENT:
         return
     if value == "yes":
         await consent_given(update, context)
@@ -861,9 +877,9 @@ async def consent_button(update: Update, context: ContextTypes.DEFAULT_TYPE, val
 
 async def basis_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
     _ = _t(update, context)
-    locale = context.user_data.get("locale") or "vi"
+    locale = _user_data(context).get("locale") or "vi"
     rules = services(context).rules
-    await _say(update, answers.basis(value, rules, context.chat_data, _today(context), _, locale))
+    await _say(update, answers.basis(value, rules, _chat_data(context), _today(context), _, locale))
 
 
 # --- privacy -------------------------------------------------------------------------------------
@@ -931,7 +947,7 @@ async def delete_request(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 
 async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE, value: str) -> None:
-    if context.chat_data.get("step") != CONFIRM_DELETE:
+    if _chat_data(context).get("step") != CONFIRM_DELETE:
         return
     if value == "yes":
         await delete_confirmed(update, context)
@@ -942,8 +958,8 @@ async def delete_button(update: Update, context: ContextTypes.DEFAULT_TYPE, valu
 async def delete_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     _ = _t(update, context)
     await store.delete_person_data(services(context), update.effective_user)
-    context.chat_data.clear()
-    context.user_data.clear()
+    _chat_data(context).clear()
+    _user_data(context).clear()
     await _say(update, _("Đã xóa dữ liệu cá nhân của bạn. Cảm ơn bạn đã dùng dịch vụ."))
 
 
@@ -955,6 +971,18 @@ async def unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         _("Mình chỉ đọc được tin nhắn chữ. Bạn gõ câu hỏi về BHYT, hoặc chọn bên dưới:"),
         main_menu(_),
     )
+
+
+async def inform(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Bare facts: continue the quote if we have enough, else ask what they want."""
+    _ = _t(update, context)
+    hh = _household(context)
+    if hh.location_text and await _resolve_location(update, context, "quote") != RESOLVED:
+        return
+    if hh.can_quote():
+        await send_quote(update, context)
+    else:
+        await _say(update, _("Cảm ơn bạn. Bạn muốn mình giúp gì với thông tin này?"), main_menu(_))
 
 
 INTENT_HANDLERS = {
@@ -973,10 +1001,13 @@ INTENT_HANDLERS = {
     "ask_documents": ask_documents,
     "request_contact": request_contact,
     "unsubscribe": unsubscribe,
-    "inform": None,  # filled below: inform continues whatever we were doing
+    "inform": inform,
 }
 
-STEP_TEXT_HANDLERS = {
+# The step we wait on (None: none) -> its handler; True: the text was its answer.
+STEP_TEXT_HANDLERS: dict[
+    str | None, Callable[[Update, ContextTypes.DEFAULT_TYPE, str], Awaitable[bool]]
+] = {
     ASK_SIZE: size_text,
     ASK_PLACE: place_text,
     ASK_COMMUNE: place_text,
@@ -998,21 +1029,6 @@ BUTTON_HANDLERS = {
     "fix": fix_button,
     "improve": improve_button,
 }
-
-
-async def inform(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Bare facts: continue the quote if we have enough, else ask what they want."""
-    _ = _t(update, context)
-    hh = _household(context)
-    if hh.location_text and await _resolve_location(update, context, "quote") != RESOLVED:
-        return
-    if hh.can_quote():
-        await send_quote(update, context)
-    else:
-        await _say(update, _("Cảm ơn bạn. Bạn muốn mình giúp gì với thông tin này?"), main_menu(_))
-
-
-INTENT_HANDLERS["inform"] = inform
 
 
 CONTINUATIONS = {

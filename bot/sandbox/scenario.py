@@ -49,8 +49,9 @@ def load(path: str | Path) -> dict[str, Any]:
 
 
 def _line(entry: dict[str, Any], names: dict[int, str]) -> dict[str, Any]:
+    chat_id = entry.get("chat_id")
     return {
-        "to": names.get(entry.get("chat_id"), entry.get("to")),
+        "to": names.get(chat_id, entry.get("to")) if chat_id is not None else entry.get("to"),
         "method": entry["method"],
         "text": entry.get("text") or "",
         "buttons": entry.get("buttons") or [],
