@@ -13,6 +13,7 @@ from policies.model import GroupRule
 
 AGE = "age"
 OLDER = "older"  # household level: is one of the people of unknown age old enough to matter?
+TOTAL = "total"  # household level: the total said is below the people we counted
 DEFAULT_AGE = 30  # how a member of unknown age is priced when nothing would change
 # Ages tried for a member of unknown age, by kin: an older relative may get the social pension or
 # a provincial elderly line; a child may be under 6. Unknown kin: both.
@@ -51,6 +52,8 @@ def next_question(rules: policies.Rules, hh: Household, today: date) -> Ask | No
         return None
     if not hh.can_quote():
         return None
+    if hh.said_total is not None and TOTAL not in hh.asked:
+        return Ask(-1, TOTAL, threshold=hh.said_total)
     base = _quote(rules, hh, today)
     for i, m in enumerate(hh.members):
         if m.age is None and AGE not in m.asked and _age_matters(rules, hh, i, base, today):
@@ -135,6 +138,14 @@ def answer_age(hh: Household, index: int, age: int) -> None:
 
 def skip_age(hh: Household, index: int) -> None:
     hh.members[index].asked.append(AGE)
+
+
+def answer_total(hh: Household, keep_counted: bool) -> None:
+    """The person says which count is right; with the smaller one they remove who we counted
+    twice (the fix menu), since we cannot tell which of the people named is the extra."""
+    hh.asked.append(TOTAL)
+    if keep_counted:
+        hh.said_total = None
 
 
 def answer_older(hh: Household, yes: bool) -> int | None:

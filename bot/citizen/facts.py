@@ -56,6 +56,7 @@ class Household:
     province_name: str | None = None
     phone: str | None = None
     rev: int = 0  # bumped when members change, so buttons about an older household are refused
+    said_total: int | None = None  # a total said below the people counted: asked, not guessed
     asked: list[str] = field(default_factory=list)  # household-level questions already put
 
     # --- merging what a message said -------------------------------------------------------
@@ -144,6 +145,8 @@ class Household:
         elif total is not None or len(described) >= 2:
             self.members = described
             self.size = max(total or 0, len(described)) or None  # the people named are trusted
+            conflict = total is not None and len(described) > total
+            self.said_total = total if conflict else None
         elif described:
             self._add_one(described[0])
         if self.head_count > MAX_HOUSEHOLD:

@@ -337,6 +337,24 @@ async def _ask_next(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
         await _ask_age_of(update, context, ask.index, data)
         return True
     _set_step(context, IDLE)
+    if ask.kind == clarify.TOTAL:
+        counted = len(hh.members)
+        text = _(
+            "Bạn nói nhà {said} người nhưng mình đếm được {counted} người ({summary}). Nhà bạn có "
+            "mấy người cùng mua?"
+        ).format(
+            said=ask.threshold,
+            counted=counted,
+            summary=html.escape(answers.household_summary(_, hh)),
+        )
+        rows = [
+            [
+                (_("{n} người").format(n=ask.threshold), f"{data}:no"),
+                (_("{n} người").format(n=counted), f"{data}:yes"),
+            ]
+        ]
+        await _say(update, text, _kb(rows))
+        return True
     if ask.kind == clarify.OLDER:
         text = _("Trong {n} người chưa rõ tuổi, có ai từ {age} tuổi trở lên không?").format(
             n=hh.unknown_members(), age=ask.threshold
@@ -407,7 +425,12 @@ async def clarify_button(update: Update, context: ContextTypes.DEFAULT_TYPE, val
     _rev, index_s, kind = key.split(":", 2)
     index = int(index_s)
     rules = services(context).rules
-    if kind == clarify.OLDER:
+    if kind == clarify.TOTAL:
+        clarify.answer_total(hh, answer == "yes")
+        if answer == "no":  # let them remove who we counted twice
+            await fix_button(update, context, "menu")
+            return
+    elif kind == clarify.OLDER:
         added = clarify.answer_older(hh, answer == "yes")
         if added is not None:
             await _ask_age_of(update, context, added)

@@ -65,3 +65,20 @@ async def test_no_pension_question_names_the_facts_on_its_buttons(fake_stack, fa
         await client.press(LAN, "Có lương hưu hoặc trợ cấp BHXH")
         [quote] = await client.wait_for(LAN, timeout=10)
         assert "đã có BHYT qua người hưởng lương hưu" in quote["text"]
+
+
+async def test_a_total_below_the_people_counted_is_asked_not_guessed(fake_stack, fake_nlu):
+    text = "nhà 2 người: bố 70 tuổi, mẹ 68 tuổi, con 10 tuổi"
+    fake_nlu.teach(text, "ask_cost", location="Thanh Hóa")
+    async with fake_stack() as (_, client):
+        await client.send_text(LAN, text)
+        [ask] = await client.wait_for(LAN, timeout=10)
+        assert "Bạn nói nhà 2 người nhưng mình đếm được 3 người" in ask["text"]
+        await client.press(LAN, "2 người")
+        [menu] = await client.wait_for(LAN, timeout=10)
+        assert "sửa ai" in menu["text"]  # they remove who was counted twice
+        await client.press(LAN, menu["buttons"][2])  # the child
+        await client.wait_for(LAN, timeout=10)
+        await client.press(LAN, "Bỏ người này")
+        replies = await client.wait_for(LAN, timeout=10)
+        assert "2 người" in replies[-1]["text"]
