@@ -258,7 +258,8 @@ _ELDER_RAW |= {"chú", "cậu", "mợ", "thím", "dượng", "mệ", "ôn"}
 _ELDER_ASCII = {"bo", "me", "cha", "ong", "tia", "anh"}
 _COUNT_WORDS = {"mot", "hai", "bon", "nam", "sau", "bay", "tam", "chin", "muoi", "may", "cac"}
 _COUNT_WORDS |= {"nhung", "dua", "vo", "chong"}
-_REGIONAL = {"mạ": "me", "mệ": "ba", "ôn": "ong", "tao": "toi", "chả": "khong"}
+_REGIONAL = {"mạ": "me", "mệ": "ba", "ôn": "ong", "tao": "toi", "chả": "khong", "tau": "toi"}
+_REGIONAL |= {"bọ": "bo"}  # Trung "bọ": the father; "tau": I
 _REGIONAL |= {"hổng": "khong", "hông": "khong", "hỏng": "khong"}
 
 
@@ -413,6 +414,7 @@ _PAY = {"mua", "dong", "nop", "han", "tham", "ky", "tra", "toan", "tinh"}
 
 def _rewrite(toks: list[_Tok], accented: bool) -> list[_Tok]:
     """Give ambiguous words one meaning each; "" drops the token."""
+    _aunt_pairs(toks)
     for i, tok in enumerate(toks):
         prev = toks[i - 1].norm if i > 0 else ""
         nxt = toks[i + 1].norm if i + 1 < len(toks) else ""
@@ -455,6 +457,22 @@ def _rewrite_one(
         return "nghi" if nxt == "hoc" else "_"
     if raw == "chỉ" or (raw == "chi" and nxt in _ONLY_NEXT):
         return "_"  # "chỉ có 2 người": only, not an elder sister
+    if raw == "chi" and _what(prev, nxt, accented):
+        return "gi"  # Trung "làm chi", "lương hưu chi hết": gì, not chị
+    if (
+        raw == "con"
+        and not accented
+        and not tok.fixed
+        and prev in (",", ".", "")
+        and nxt in _ELDERS
+    ):
+        return "van"  # ", con ba me em o que": còn, typed bare before the elders
+    if raw == "con" and nxt == "lai" and not tok.fixed:
+        return "van"  # "con lai" typed for "còn lại": the rest
+    if raw == "thằng" or (raw == "thang" and nxt in _YOUNGEST):
+        return "dua"  # "thằng lớn 16": one of the children
+    if norm == "ut" and prev in (",", ".", "va", "voi", "") and (_is_int(nxt) or nxt == "tuoi"):
+        return "dua"  # "út 5 tuổi": the youngest child
     if raw in _AUNTS or raw == "thim" or (raw == "chu" and nxt not in ("khong", "ho", "y", "nha")):
         return "kother"
     if raw == "tớ":
@@ -476,6 +494,39 @@ def _referent(toks: list[_Tok], i: int, male: bool) -> str:
         if t.norm in words and (t.norm != "ba" or t.fixed or t.raw == "bà"):
             return words[t.norm]
     return "ong" if male else "ba"
+
+
+_ELDERS = {"ba", "bo", "me", "ong", "vo", "chong", "anh", "chi", "kother", "cha"}
+_YOUNGEST = {"lon", "nho", "ut", "be", "giua", "cu"}
+_WHAT_NEXT = {"ca", "het", "rua", "ri", "nua", "rang"}
+_WHAT_PREV = {"lam", "mua", "huu", "cap", "gi", "de", "hoi", "dong", "tien", "can", "biet", "noi"}
+_WHAT_PREV |= {"an", "nop", "hieu", "may", "luong"}
+_NOT_WHAT = {"gai", "dau", "ho", "ruot", "hai", "ut", "toi", "minh", "em", "tui", "oi", "kother"}
+_AUNT_PAIRS = {("cau", "mo"), ("chu", "thim"), ("co", "duong"), ("di", "duong"), ("bac", "gai")}
+_AUNT_PAIRS |= {("co", "chu"), ("chu", "co")}
+
+
+def _what(prev: str, nxt: str, accented: bool) -> bool:
+    """Trung "chi" is "gì" after a verb or noun ("làm chi", "không có lương hưu chi hết")."""
+    if _is_int(nxt) or _is_int(prev) or nxt in _NOT_WHAT:
+        return False
+    if prev in ("", ".", ",", "va", "voi", "cua", "la", "co", "chi", "anh"):
+        return False
+    if nxt in _WHAT_NEXT or prev in _WHAT_PREV:
+        return True
+    return accented and nxt in ("", ".", ",")
+
+
+def _aunt_pairs(toks: list[_Tok]) -> None:
+    """ "cau mo e", "chu thim", "co duong" typed bare: an uncle and his wife, two relatives."""
+    for i in range(len(toks) - 1):
+        a, b = toks[i], toks[i + 1]
+        if not (a.raw.isascii() and b.raw.isascii()) or (a.norm, b.norm) not in _AUNT_PAIRS:
+            continue
+        after = toks[i + 2].norm if i + 2 < len(toks) else ""
+        if after in ("", ".", ",", "va", "voi", "o", "deu", "ruot", "ho") or after in _OWNER_NORMS:
+            a.norm = b.norm = "kother"
+            a.fixed = b.fixed = True
 
 
 _STILL_NEXT = {"di", "dang", "hoc", "nho", "song", "lam", "o", "chua", "khong", "tre", "khoe"}
@@ -535,6 +586,7 @@ class _KinSpec:
     elderly: bool = False
     baby: bool = False
     classifier: bool = False  # "1 đứa": of the kin last spoken of
+    head: bool = False  # "3 mẹ con": one of the first kin, the others of the second
 
 
 _Builder = Callable[[re.Match[str]], object]
@@ -561,7 +613,7 @@ _WHEN_GONE = (
     r"|tu (?:nam|lau|nho|khi)|cach day|khi))"
 )
 _KIN_WORD = r"(?:ong|ba|bo|me|cha|con|chau|vo|chong|anh|chi|em|be|dua|tre|kother|cu)"
-_OWNER = r"(?: (?:gia|cao tuoi))?(?: (?:cua )?(?:toi|minh|em|tui))?"
+_OWNER = r"(?: (?:gia|cao tuoi))?(?: (?:cua |nha )?(?:toi|minh|em|tui))?"
 _SELFS = r"(?:toi|minh|em|tui)"
 
 
@@ -589,6 +641,24 @@ def _pair_of(m: re.Match[str]) -> _KinSpec:
     word = m.group(1) or m.group(2)
     kin = {"con": "child", "chau": "grandchild"}.get(word, "sibling")
     return _kin_spec(kin, word, word)
+
+
+_HEADS = {"me": "parent", "bo": "parent", "ba": "grandparent", "ong": "grandparent"}
+_HEADS |= {"anh": "sibling", "chi": "sibling"}
+_TAILS = {"con": "child", "chau": "grandchild", "em": "sibling"}
+
+
+def _head_pair(m: re.Match[str]) -> _KinSpec:
+    """ "3 mẹ con", "2 bà cháu": one elder and the others; the elder is the writer when they
+    speak of themselves ("3 mẹ con tôi")."""
+    words = m.group().split()
+    head = "self" if words[-1] in ("toi", "minh", "em", "tui") and len(words) > 2 else words[0]
+    return _KinSpec(
+        ("self" if head == "self" else _HEADS[head], _TAILS[words[1]]),
+        (head, words[1]),
+        neutral=True,
+        head=True,
+    )
 
 
 def _grandparents(m: re.Match[str]) -> _KinSpec:
@@ -649,6 +719,11 @@ _SPECS: list[_Spec] = [
     _spec("fix_tail", r"\bmoi dung\b"),
     _spec("skip", r"\b(?:anh chi|anh|chi|em|ad|admin|ban|shop|kother|ong|ba|bo|me) oi\b"),
     _spec("skip", r"\b(?:anh chi|anh|chi|ad|ban|kother)(?= cho (?:em|toi|minh|tui|hoi)\b)"),
+    _spec(
+        "skip",
+        r"\b(?:kinh )?(?:gui|chao|thua) (?:cac )?(?:anh chi|anh|chi|ad|admin|ban|kother kother"
+        r"|kother|ong ba|ong|ba|bac)\b",
+    ),
     _spec("skip", r"\b(?:cho|giup|xin|de) " + _SELFS + r" (?:hoi|xin|biet|duoc hoi|tu van)\b"),
     _spec(
         "skip",
@@ -667,7 +742,7 @@ _SPECS: list[_Spec] = [
     ),
     _spec("gone", r"\b(?:khong|chua) tinh(?: (?:vao|ca|trong))?\b", "either"),
     _spec("skip", r"\bthoat (?:khoi )?(?:ho )?(?:can )?ngheo\b"),
-    _spec("skip", r"\b(?:chu ho|ho khau|nha nuoc|gia dinh chinh sach)\b"),
+    _spec("skip", r"\b(?:chu ho|ho khau|(?<!lam )nha nuoc|gia dinh chinh sach)\b"),
     # --- statuses whose words hold numbers that are no age ("huy hiệu 40 năm", "lớp 7")
     _spec(
         "status",
@@ -711,6 +786,11 @@ _SPECS: list[_Spec] = [
         r"|tro cap nguoi cao tuoi)(?: hang thang)?\b",
         "social_pension",
     ),
+    _spec(  # "bộ đội về hưu": a pensioner, no soldier's relative
+        "status",
+        r"\b(?:la |di |dang la )?" + _ARMY + r"(?: (?:da|cung))? (?:ve|nghi) huu\b",
+        "pensioner",
+    ),
     _spec(
         "status",
         r"\b(?:co |dang |duoc |da )?(?:huong |an |lanh |nhan )?luong huu\b"
@@ -731,6 +811,7 @@ _SPECS: list[_Spec] = [
         r"\b(?:di |dang )?lam (?:o |cho |tai |trong )?" + _COMPANY + r"(?: (?:co|duoc)(?: dong| mua"
         r"| ky)? " + _INSURED + r")?\b|\b(?:co |ky )?hop dong(?: lao dong)?\b"
         r"|\b(?:cong nhan(?: vien chuc)?|cong chuc|vien chuc|can bo(?: cong chuc)?)\b"
+        r"|\b(?:la |lam )?giao vien\b"
         r"|\b(?:cong ty|co quan) (?:co |da )?(?:dong|mua|cap) (?:bao hiem|bhyt|bhxh)\b"
         r"|\b(?:co |dang |duoc )?dong (?:bao hiem xa hoi|bhxh)(?: bat buoc)?\b(?! tu nguyen)"
         r"|\b(?:(?:da |deu )?(?:co|duoc|dang|di lam co) )?(?:the )?(?:bao hiem|bhyt)"
@@ -779,7 +860,11 @@ _SPECS: list[_Spec] = [
         "waste_collector",
     ),
     # --- ages (before kinship, so "2 tuổi" is no count)
-    _spec("birth", r"\b(?:sinh|nam sinh)(?: nam| vao nam| nam nam)? (\d{2}|\d{4})\b"),
+    _spec(  # "sn 90 vs 92": two birth years, the second as short as the first
+        "birth",
+        r"\b(?:sinh|nam sinh)(?: nam| vao nam| nam nam)? (?:(\d{4})((?: (?:,|va|voi|-|/) \d{4})*)"
+        r"|(\d{2})((?: (?:,|va|voi|-|/) \d{2})*))\b(?! (?:tuoi|nguoi|con|chau|thang)\b)",
+    ),
     _spec("age_months", r"\b(\d{1,2}) thang tuoi\b"),
     _spec("age", r"\b(\d{1,3}) tuoi ruoi\b"),
     _spec("newborn", r"\b(?:so sinh|moi sinh|moi de|vua sinh|vua de)\b"),
@@ -837,6 +922,7 @@ _SPECS: list[_Spec] = [
         r"(?: (lon|gia|cao tuoi|tre|nho|con|chau))?\b",
     ),
     # --- kinship phrases
+    _spec("kin", r"(?<=\d )(?:me|bo|ba|ong|anh|chi) (?:con|chau|em)" + _OWNER, _head_pair),
     _spec(
         "kin",
         r"\bvo chong (?:(con|chau)(?: (?:trai|gai|ca|ut|lon|nho))?"
@@ -852,6 +938,7 @@ _SPECS: list[_Spec] = [
     _spec("kin", r"\b(ong|ba|cu)(?: (noi|ngoai))?" + _OWNER, _one("grandparent")),
     _spec("kin", r"\b(?:bo|cha) me(?: (de|ruot|vo|chong|nuoi))?" + _OWNER, _parents),
     _spec("kin", r"\b(bo|cha|me)(?: (de|ruot|vo|chong|nuoi|ke|ghe))?" + _OWNER, _one("parent")),
+    _spec("kin", r"\b(anh|chi|em) (vo|chong)" + _OWNER, _one("sibling", neutral=True)),
     _spec(
         "kin", r"\b(vo|chong)()(?: (?:cu|sau))?" + _OWNER, lambda m: _kin_spec("spouse", "spouse")
     ),
@@ -888,8 +975,13 @@ _SPECS: list[_Spec] = [
     ),
     _spec(
         "kin",
-        r"\bdua(?: (?:nho|lon|ut|be|trai|gai|thu (?:\d+|hai|ba|nhat)))?",
+        r"\bdua(?: (?:nho|lon|ut|be|giua|cu|trai|gai|thu (?:\d+|hai|ba|nhat)))?",
         lambda m: _KinSpec(("child",), ("dua",), neutral=True, classifier=True),
+    ),
+    _spec(
+        "kin",
+        r"\bkother kother" + _OWNER,
+        lambda m: _KinSpec(("other", "other"), ("kother", "kother")),
     ),
     _spec("kin", r"\b(kother)(?: (ruot|ho))?" + _OWNER, _one("other")),
     # --- "ông có lương hưu, bà thì không": the status before, denied (or granted) to this person
@@ -1068,6 +1160,8 @@ class _Draft:
     sentence: int = 0
     implicit: bool = False  # made for an age said of nobody named ("65 tuổi")
     age_events: int = 0
+    clause: int = 0  # index of the clause (between commas) the phrase began in
+    adds: bool = False  # "1 con nữa", "thêm 1 cháu": said as more people
 
 
 _FILLERS = {",", "va", "voi", "-", "/", "toi", "minh", "em", "tui", "nam", "nay", "deu", "thi"}
@@ -1105,6 +1199,9 @@ class _Reader:
         self.last_status: tuple[str, list[_Slot]] | None = None  # for "bà thì không"
         self.status_drafts = 0  # drafts made before the last status of the sentence
         self.drop_at = -1  # "không tính ông bà": the people named from this token are left out
+        self.clause_no = 0
+        self.list_draft: _Draft | None = None  # "3 người (chồng và 2 con)": who the count is
+        self.adding = False
 
     # --- the pass
     def run(self) -> _Reader:
@@ -1116,8 +1213,14 @@ class _Reader:
                 i = mark.end
                 continue
             norm = self.norms[i]
+            raw = self.toks[i].raw
+            if raw in ("(", ":") or norm == "gom":
+                self._open_list()
+            elif raw == ")" or norm == ".":
+                self.list_draft = None
             if norm in (".", ","):
                 self.clause, self.clause_start = [], i + 1
+                self.clause_no += 1
             if norm == ".":
                 self.sentence += 1
                 self.pending.clear()
@@ -1153,13 +1256,54 @@ class _Reader:
             self._gone(mark)
 
     # --- people
+    def _open_list(self) -> None:
+        """ "3 người có bảo hiểm (chồng và 2 con)", "có 3 đứa: ...": the people listed next are
+        those counted, not more."""
+        draft = self.target_draft
+        if draft is None or self.target_sentence != self.sentence or not draft.explicit:
+            return
+        if any(_placeholder(s, draft) for s in draft.slots):
+            self.list_draft = draft
+
+    def _fill(self, spec: _KinSpec, count: int, end: int) -> bool:
+        """The phrase names `count` of the people of the open list; False if they don't fit."""
+        draft = self.list_draft
+        if draft is None or spec.keys == ("",) or self.adding:
+            return False
+        free = [s for s in draft.slots if _placeholder(s, draft)]
+        if len(free) < count or count < 1:
+            return False
+        generic = [s for s in free if s.kin in (None, "other") and s.key == "nguoi"]
+        if not generic and any(k not in _LIST_KINS.get(free[0].kin, ()) for k in spec.kins):
+            return False
+        picked = free[:count]
+        n = len(spec.kins)
+        for k, s in enumerate(picked):
+            if s in generic:
+                s.kin, s.key = spec.kins[k % n], spec.keys[k % n]
+            s.free = False
+            s.elderly = s.elderly or spec.elderly
+            if spec.baby:
+                s.groups.add("child_under_6")
+        self.named_again = False
+        self._point(picked, draft, end, "kin")
+        for mark in self.pending:
+            self._apply(picked, mark)
+        self.pending.clear()
+        return True
+
     def _new(self, spec: _KinSpec, count: int, explicit: bool, mark_start: int, end: int) -> None:
+        if self._fill(spec, count, end):
+            return
         start_char = self.toks[mark_start].start
         end_char = self.toks[end - 1].end
         draft = _Draft([], explicit, spec.neutral, self.sentence, implicit=spec.keys == ("",))
+        draft.clause, draft.adds = self.clause_no, self.adding
         n = len(spec.kins)
         for k in range(min(count, MAX_MEMBERS)):
-            slot = _Slot(spec.kins[k % n], spec.keys[k % n], start_char, end_char, draft)
+            kin = spec.kins[k % n] if not spec.head else spec.kins[min(k, 1)]
+            key = spec.keys[k % n] if not spec.head else spec.keys[min(k, 1)]
+            slot = _Slot(kin, key, start_char, end_char, draft)
             slot.elderly = spec.elderly
             if spec.baby:
                 slot.groups.add("child_under_6")
@@ -1194,8 +1338,18 @@ class _Reader:
         if self.drop_at >= 0 and mark.start - (n is not None) == self.drop_at:
             self.drop_at = -1
             return
+        if spec.classifier and n is not None and len(self.clause) == n and self.last_kind == "kin":
+            if self._adjacent(mark.start - 1):  # "em với em gái em 2 đứa": those two
+                self.named_again = True
+                self._point(list(self.clause), None, mark.end, "kin")
+                return
         if spec.classifier:
             spec = self._classifier_kin(spec)
+        if spec.head:
+            if n is None or n < 2:
+                return  # "mẹ con": read word by word
+            if self._named("self", "self") is not None or spec.keys[0] == "self":
+                spec = _KinSpec(("self", spec.kins[1]), ("self", spec.keys[1]), head=True)
         if n is None and not spec.neutral and len(spec.kins) == 1:
             slot = self._named(spec.kins[0], spec.keys[0])
             slot = slot or self._couple(spec.kins[0], spec.keys[0], mark.start)
@@ -1222,7 +1376,9 @@ class _Reader:
             n = 2 if spec.keys == ("anh", "em") else len(spec.kins)
         else:
             start -= 1  # the count is part of the words shown back
+        self.adding = self._adds(mark)
         self._new(spec, n, n != 1 or len(spec.kins) > 1, start, mark.end)
+        self.adding = False
 
     def _classifier_kin(self, spec: _KinSpec) -> _KinSpec:
         for draft in reversed(self.drafts):
@@ -1232,13 +1388,19 @@ class _Reader:
         return spec
 
     def _named(self, kin: str | None, key: str) -> _Slot | None:
-        for draft in self.drafts:
-            for s in draft.slots:
-                if s.kin == kin and _same_key(s.key, key):
-                    return s
-                if kin == "grandparent" and s.alias and s.alias == key:
-                    return s
-        return None
+        """The person of that kin named before. "cô", "dì", "chú" all read "kother": only one
+        whose age is not yet known is named again ("chú thím, chú 50 thím 47"; "cô 50, dì 45"
+        are two); one named again later without an age is found by `_refer_back`."""
+        found = [
+            s
+            for draft in self.drafts
+            for s in draft.slots
+            if (s.kin == kin and _same_key(s.key, key))
+            or (kin == "grandparent" and s.alias and s.alias == key)
+        ]
+        if kin == "other":
+            return next((s for s in found if not s.aged), None)
+        return found[0] if found else None
 
     def _named_all(self, spec: _KinSpec) -> list[_Slot]:
         """Each person of a pair ("vợ chồng", "bố mẹ") named before, each on their own."""
@@ -1426,10 +1588,13 @@ class _Reader:
         elif kind == "age_months":
             self._give([(int(groups[0]) // 12, int(groups[0]))], mark.start, mark.end)
         elif kind == "birth":
-            year = int(groups[0])
-            year += (2000 if year <= self.today.year % 100 else 1900) if year < 100 else 0
-            if 0 <= self.today.year - year <= 120:
-                self._give([(self.today.year - year, None)], mark.start, mark.end)
+            ages = []
+            for word in re.findall(r"\d+", " ".join(g for g in groups if g)):
+                year = int(word)
+                year += (2000 if year <= self.today.year % 100 else 1900) if year < 100 else 0
+                if 0 <= self.today.year - year <= 120:
+                    ages.append((self.today.year - year, None))
+            self._give(ages, mark.start, mark.end)
         elif kind == "under6":
             limit = int(groups[0]) if groups[1] == "tuoi" else int(groups[0]) / 12
             if limit <= 6:
@@ -1455,6 +1620,18 @@ class _Reader:
         if self.target_draft is not None:
             self.target_draft.age_events += 1
         open_ = [s for s in slots if not s.aged or s.shared]
+        if not open_ and len(ages) == 1:
+            same = [
+                o
+                for d in self.drafts
+                for o in d.slots
+                if o not in slots
+                and (o.age, o.months) == ages[0]
+                and any(o.kin == s.kin and o.kin is not None for s in slots)
+            ]
+            if len(same) == 1:  # "2 con 20 và 17 (đứa 17 đang học)": the one aged 17
+                self._point(same, same[0].owner, end, "age")
+                return
         if len(ages) == 1 and len(open_) == len(slots) and not any(s.shared for s in slots):
             for k, s in enumerate(slots):  # "ông bà 68 tuổi": both, until a second age comes
                 s.age, s.months, s.shared = ages[0][0], ages[0][1], k > 0
@@ -1498,7 +1675,9 @@ class _Reader:
             slots = scope
         elif self.target:
             slots = self.target
-            if mark.value == "no_pension" and not self._singled_out():
+            if mark.value == "no_pension" and self._joined(mark.start, aged=True):
+                slots = list(self.clause)  # "mệ với mạ không có lương hưu": both of them
+            elif mark.value == "no_pension" and not self._singled_out():
                 slots = self._elders_before() + slots
             elif mark.value in _WORK and self._joined(mark.start):
                 slots = list(self.clause)  # "tui với bà xã làm công nhân": both of them
@@ -1510,12 +1689,12 @@ class _Reader:
         self.status_drafts = len(self.drafts)
         self.last_tok, self.last_kind = mark.end - 1, "status"
 
-    def _joined(self, end: int) -> bool:
+    def _joined(self, end: int, aged: bool = False) -> bool:
         """The clause so far is only adults joined by "và"/"với" ("tôi với vợ", "anh và chị
         dâu"): what is said next of their work is said of them all."""
         if len(self.clause) < 2 or any(s not in self.clause for s in self.target):
             return False
-        if any(s.kin not in _ADULT_KINS or s.aged or s.groups for s in self.clause):
+        if any(s.kin not in _ADULT_KINS or (s.aged or s.groups) and not aged for s in self.clause):
             return False
         k = self.clause_start
         while k < end:
@@ -1606,7 +1785,23 @@ class _Reader:
         self._point(slots, self.target_draft, end, "age")
 
     # --- result
+    def _refer_back(self) -> None:
+        """ "ba má 65 64 ..., nên chỉ hỏi ba má thôi": people named again in a later clause,
+        each of a kin already described and of no other age, are those people."""
+        kept: list[_Draft] = []
+        for draft in self.drafts:
+            if not draft.implicit and not draft.adds and draft.slots:
+                earlier = [s for d in kept if d.clause != draft.clause for s in d.slots]
+                pairs = _back(draft.slots, earlier)
+                if pairs:
+                    for new, old in pairs:
+                        _fold(new, old)
+                    continue
+            kept.append(draft)
+        self.drafts = kept
+
     def people(self) -> list[PersonGroup]:
+        self._refer_back()
         out: list[PersonGroup] = []
         for draft in self.drafts:
             _settle(draft)
@@ -1641,6 +1836,71 @@ _GROUP_IDS = set(
     " blind_association waste_collector party_member_40y employee pensioner"
     " armed_forces_relative".split()
 )
+
+
+_LIST_KINS = {
+    "child": ("child", "grandchild", None),
+    "grandchild": ("child", "grandchild", None),
+    "sibling": ("sibling",),
+}
+_EXCLUSIVE = ({"trai", "gai"}, {"lon", "nho", "ut", "ca", "giua"}, {"noi", "ngoai"})
+_IN_LAW = {"vo", "chong", "nuoi", "ke", "ghe", "dau", "re", "ho", "rieng"}
+
+
+def _placeholder(s: _Slot, draft: _Draft) -> bool:
+    """A person counted but not yet told who ("3 người", "3 đứa")."""
+    if not s.free or s.aged:
+        return False
+    if s.kin in (None, "other") and s.key == "nguoi":
+        return True
+    return draft.neutral and len(draft.slots) >= 2 and s.kin in _LIST_KINS
+
+
+def _same_person(a: str, b: str, kin: str | None) -> bool:
+    """Keys that may name the same person: "ong" and "ong noi", not "me" and "me chong"."""
+    wa, wb = set(a.split()), set(b.split())
+    if any(wa & g and wb & g and wa & g != wb & g for g in _EXCLUSIVE):
+        return False
+    if (wa ^ wb) & _IN_LAW:
+        return False
+    return a.split()[:1] == b.split()[:1] or kin in ("child", "grandchild")
+
+
+def _back(slots: list[_Slot], earlier: list[_Slot]) -> list[tuple[_Slot, _Slot]]:
+    """Each of `slots` paired with one person of `earlier` they name again, or []."""
+    pairs: list[tuple[_Slot, _Slot]] = []
+    used: list[_Slot] = []
+    for s in slots:
+        if s.kin is None or s.key == "nguoi":
+            return []
+        found = [
+            o
+            for o in earlier
+            if o not in used
+            and o.kin == s.kin
+            and _same_person(o.key, s.key, s.kin)
+            and _no_more_said(s.key, o.key, s.kin)
+            and (not s.aged or (o.age, o.months) == (s.age, s.months))
+        ]
+        if not found:
+            return []
+        used.append(found[0])
+        pairs.append((s, found[0]))
+    return pairs
+
+
+def _no_more_said(new: str, old: str, kin: str | None) -> bool:
+    """ "ông bà" may name "ông ngoại, bà ngoại" again; "ông bà ngoại" after "ông bà" are others."""
+    base = {"con", "be", "chau", "dua", "tre", "em"} if kin in ("child", "grandchild") else set()
+    return set(new.split()) - base <= set(old.split()) - base
+
+
+def _fold(new: _Slot, old: _Slot) -> None:
+    old.groups |= new.groups
+    if new.in_school is not None:
+        old.in_school = new.in_school
+    old.no_pension = old.no_pension or new.no_pension
+    old.elderly = old.elderly or new.elderly
 
 
 def _same_key(a: str, b: str) -> bool:
@@ -1711,12 +1971,49 @@ def _amend(before: _Reader, after: _Reader) -> HouseholdReading:
             new = ages[min(k, len(ages) - 1)]
             s.age, s.months, s.shared = new.age, new.months, False
         after.drafts = []
+    elif before.drafts and after.drafts and not after.totals and _amends(before, after):
+        # "2 bé 5t và 8t, à nhầm bé lớn 9t": one person's facts amended, the household kept
+        return _reading(before, False)
     first, second = _reading(before, True), _reading(after, True)
     people = second.people or first.people
     total = second.stated_total if second.stated_total is not None else first.stated_total
     groups = tuple(dict.fromkeys(first.household_groups + second.household_groups))
     months = second.months if second.months is not None else first.months
     return HouseholdReading(people, total, groups, True, months)
+
+
+def _amends(before: _Reader, after: _Reader) -> bool:
+    """Amend the people of `before` that each person of `after` names again ("bé lớn" is the
+    oldest child); False, and nothing changed, unless every one of them is found."""
+    earlier = [s for d in before.drafts for s in d.slots]
+    pairs: list[tuple[_Slot, _Slot]] = []
+    for new in (s for d in after.drafts for s in d.slots):
+        found = [
+            o
+            for o in earlier
+            if new.kin is not None
+            and o.kin == new.kin
+            and new.key != "nguoi"
+            and _same_person(o.key, new.key, new.kin)
+            and all(o is not p for _, p in pairs)
+        ]
+        words = set(new.key.split())
+        if len(found) > 1 and all(o.age is not None for o in found) and words & _ELDEST:
+            found = [max(found, key=lambda o: o.age or 0)]
+        elif len(found) > 1 and all(o.age is not None for o in found) and words & _YOUNGEST_WORDS:
+            found = [min(found, key=lambda o: o.age or 0)]
+        if len(found) != 1:
+            return False
+        pairs.append((new, found[0]))
+    for new, old in pairs:
+        if new.aged:
+            old.age, old.months, old.shared = new.age, new.months, False
+        _fold(new, old)
+    return bool(pairs)
+
+
+_ELDEST = {"lon", "ca", "dau"}
+_YOUNGEST_WORDS = {"nho", "ut", "be"}
 
 
 # --- summary -------------------------------------------------------------------------------------

@@ -138,7 +138,8 @@ class Household:
             return [*rejected, "household_size"]
         self.rev += 1
         if reading.correction:
-            self.members.extend(described)
+            for person in described:
+                self._amend(person)
             if total is not None:
                 self.size = total
                 del self.members[total:]
@@ -154,6 +155,19 @@ class Household:
             self.size = MAX_HOUSEHOLD
             rejected.append("household_size")
         return rejected
+
+    def _amend(self, said: Member) -> None:
+        """A correction about one person ("à nhầm, bé lớn 9 tuổi"): the member of that kin with
+        the nearest age takes it; someone not described before is added."""
+        same = [m for m in self.members if said.relation and m.relation == said.relation]
+        if not same or said.age is None:
+            self.members.append(said)
+            return
+        closest = min(
+            same, key=lambda m: abs((m.age if m.age is not None else said.age) - said.age)
+        )
+        closest.age = said.age
+        closest.groups = list(dict.fromkeys([*closest.groups, *said.groups]))
 
     def _add_one(self, new: Member) -> None:
         """One more person said about the current household ("mẹ tôi 70 tuổi")."""

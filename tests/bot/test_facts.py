@@ -140,3 +140,10 @@ def test_a_question_about_papers_adds_no_one():
     hh.merge({}, TODAY, "nhà 3 người")
     hh.merge({}, TODAY, "thu tuc lam the cho tre so sinh", describes=False)
     assert hh.head_count == 3 and hh.members == []
+
+
+def test_a_correction_in_its_own_message_amends_that_person():
+    hh = Household()
+    hh.merge({}, TODAY, "vợ chồng tôi 35 và 33 tuổi, 2 bé 5 tuổi và 8 tuổi")
+    hh.merge({}, TODAY, "à nhầm, bé lớn 9 tuổi rồi")
+    assert hh.head_count == 4 and sorted(m.age for m in hh.members) == [5, 9, 33, 35]
