@@ -163,10 +163,9 @@ class Household:
         if not same or said.age is None:
             self.members.append(said)
             return
-        closest = min(
-            same, key=lambda m: abs((m.age if m.age is not None else said.age) - said.age)
-        )
-        closest.age = said.age
+        age: int = said.age
+        closest = min(same, key=lambda m: abs((m.age if m.age is not None else age) - age))
+        closest.age = age
         closest.groups = list(dict.fromkeys([*closest.groups, *said.groups]))
 
     def _add_one(self, new: Member) -> None:
