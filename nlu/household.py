@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from nlu.components.vi_text import TEENCODE, nfc, parse_int, strip_accents
@@ -727,7 +727,8 @@ _SPECS: list[_Spec] = [
     _spec("skip", r"\b(?:cho|giup|xin|de) " + _SELFS + r" (?:hoi|xin|biet|duoc hoi|tu van)\b"),
     _spec(
         "skip",
-        r"\b" + _SELFS + r" (?:muon|can|hoi|xin|dinh|tinh|dang muon|dang tim|cung muon"
+        # "tôi cần" (I need) but not "tôi cận nghèo", typed without accents as "toi can ngheo"
+        r"\b" + _SELFS + r" (?:muon|can(?! ngheo)|hoi|xin|dinh|tinh|dang muon|dang tim|cung muon"
         r"|co the|se|phai|thay|nghe|doc|tham khao)\b",
     ),
     _spec("ref", r"\b(?:ong|ba|anh|chi|kother|bo|me|vo|chong|nguoi) (?:ay|ta|nay)\b"),
@@ -891,7 +892,9 @@ _SPECS: list[_Spec] = [
     _spec(
         "hgroup", r"\b(?:thuoc )?(?:ho |dien |gia dinh |nha )?(?:can ngheo|ho cn)\b", "near_poor"
     ),
-    _spec("hgroup", r"\b(?:thuoc )?(?:ho |dien |gia dinh |nha )?ngheo(?: kho)?\b", "poor"),
+    # "nhà em nghèo" is how people say they are poor, not that the commune listed them: a free
+    # card is promised only for "hộ nghèo" / "diện nghèo" / "thuộc nghèo"
+    _spec("hgroup", r"\b(?:thuoc (?:ho |dien )?|ho |dien |so ho )ngheo(?: kho)?\b", "poor"),
     _spec(
         "hgroup",
         r"\bmuc song trung binh\b|\bho (?:lam )?(?:nong|lam|ngu|diem)(?: nghiep)?"
@@ -1940,6 +1943,29 @@ def read_household(text: str, today: date | None = None) -> HouseholdReading:
     """The people, total, household statuses and period one message describes."""
     if not isinstance(text, str) or not text.strip():
         return HouseholdReading()
+    return _never_poor_for_near_poor(_read_household(text, today), text)
+
+
+_NEAR_POOR_WORDS = re.compile(r"\bcan ngheo\b|\bho cn\b|\bhcn\b")
+_POOR_WORDS = re.compile(r"(?<!\bcan )\bngheo\b")
+
+
+def _never_poor_for_near_poor(reading: HouseholdReading, text: str) -> HouseholdReading:
+    """Safety net: "poor" means a free card, "near-poor" a 70 % one. When every "nghèo" in the
+    message is "cận nghèo", a "poor" reading is wrong whatever rule produced it."""
+    if "poor" not in reading.household_groups:
+        return reading
+    folded = " ".join(strip_accents(nfc(text[:MAX_CHARS])).lower().split())
+    folded = re.sub(r"[^\w ]+", " ", folded)
+    if _NEAR_POOR_WORDS.search(folded) and not _POOR_WORDS.search(folded):
+        groups = tuple(
+            dict.fromkeys("near_poor" if g == "poor" else g for g in reading.household_groups)
+        )
+        return replace(reading, household_groups=groups)
+    return reading
+
+
+def _read_household(text: str, today: date | None) -> HouseholdReading:
     today = today or date.today()
     cut = nfc(text[:MAX_CHARS])
     accented = not cut.replace("đ", "d").replace("Đ", "D").isascii()
