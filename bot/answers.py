@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 import policies
-from bot.citizen.facts import Household, Member
+from bot.citizen.facts import DEFAULT_AGE, Household, Member
 from bot.i18n import Gettext, money
 
 # Non-price answers and the facts file each is built from (policies/parameters/facts/).
@@ -295,7 +295,7 @@ def _person_eligibility(
         bands = _age_bands(rules, hh, groups, today)
         if len({d.percent for d in bands}) > 1:
             return _by_age_bands(bands, who, _)
-    age = m.age if m.age is not None else 30
+    age = m.age if m.age is not None else DEFAULT_AGE
     mq = _quote_one(rules, hh, age, groups, today)
     if mq.line == "household":
         text = _(
@@ -329,8 +329,7 @@ def _person_eligibility(
 def _quote_one(
     rules: policies.Rules, hh: Household, age: int, groups: list[str], today: date
 ) -> policies.MemberQuote:
-    request = {"date": today.isoformat(), "province": hh.province_slug, "months": 12,
-               "members": [{"age": age, "groups": groups}]}  # fmt: skip
+    request = hh.one_person_request(today, age, groups)
     return policies.quote(policies.parse_request(request, rules), rules).members[0]
 
 

@@ -77,9 +77,7 @@ def eligible_support_details(
 
     With `age` None every age band is listed (a group may appear once per band)."""
     _check_province(rules, province)
-    prov = rules.provinces.get(province) if province else None
-    gap = prov.not_modelled.at(date) if prov and prov.not_modelled else None
-    provincial = prov.rules if prov and gap is None else ()
+    provincial = rules.provincial(province, date)
     max_age = rules.limits.max_age
     bands = _bands((*rules.national, *provincial), max_age)
     out = []
@@ -118,9 +116,8 @@ def covered_elsewhere_groups(rules: Rules, date: dt.date) -> list[str]:
 def age_sensitive_groups(rules: Rules, date: dt.date, province: str | None) -> frozenset[str]:
     """Groups whose support on `date` depends on age (an age band in some rule in force): never
     assume an age for a member of one of these (policy reference §8.7)."""
-    prov = rules.provinces.get(province) if province else None
     found: set[str] = set()
-    for rule in (*rules.national, *(prov.rules if prov else ())):
+    for rule in (*rules.national, *rules.provincial(province, date)):
         banded = rule.min_age is not None or rule.max_age is not None
         if banded and not rule.by_age and rule.timeline.at(date) is not None:
             found.update(rule.groups)

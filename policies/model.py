@@ -175,6 +175,14 @@ class Rules:
     questions: tuple[Question, ...] = ()
     facts: dict[str, FactTopic] = field(default_factory=dict)
 
+    def provincial(self, province: str | None, day: dt.date) -> tuple[GroupRule, ...]:
+        """The province's rules usable on `day`: none without a file or while its rules on that
+        day are not modelled (then only national rules apply)."""
+        prov = self.provinces.get(province) if province else None
+        if prov is None or (prov.not_modelled and prov.not_modelled.at(day)):
+            return ()
+        return prov.rules
+
 
 @dataclass(frozen=True)
 class Member:

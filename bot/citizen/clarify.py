@@ -8,13 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import policies
-from bot.citizen.facts import Household, Member
-from policies.model import GroupRule
+from bot.citizen.facts import DEFAULT_AGE, Household, Member
 
 AGE = "age"
 OLDER = "older"  # household level: is one of the people of unknown age old enough to matter?
 TOTAL = "total"  # household level: the total said is below the people we counted
-DEFAULT_AGE = 30  # how a member of unknown age is priced when nothing would change
 # Ages tried for a member of unknown age, by kin: an older relative may get the social pension or
 # a provincial elderly line; a child may be under 6. Unknown kin: both.
 OLD_PROBES = (62, 67, 72, 77, 82)
@@ -108,24 +106,19 @@ def _older_threshold(rules: policies.Rules, hh: Household, today: date) -> int |
     shared = [g for g in hh.household_groups if g != "household"]
     if not shared:
         return None
-    probe = {"date": today.isoformat(), "province": hh.province_slug, "months": 12}
 
     def amount(age: int) -> tuple[int, str]:
-        req = {**probe, "members": [{"age": age, "groups": shared}]}
+        req = hh.one_person_request(today, age, shared)
         m = policies.price(policies.parse_request(req, rules), rules).members[0]
         return m.amount_vnd, m.line
 
     adult = amount(DEFAULT_AGE)
+    in_force = (*rules.national, *rules.provincial(hh.province_slug, today))
     edges = sorted(
-        {r.min_age for r in _rules_of(rules, hh) if r.min_age and r.min_age > DEFAULT_AGE}
-        | {r.max_age + 1 for r in _rules_of(rules, hh) if r.max_age and r.max_age >= DEFAULT_AGE}
+        {r.min_age for r in in_force if r.min_age and r.min_age > DEFAULT_AGE}
+        | {r.max_age + 1 for r in in_force if r.max_age and r.max_age >= DEFAULT_AGE}
     )
     return next((a for a in edges if amount(a) != adult), None)
-
-
-def _rules_of(rules: policies.Rules, hh: Household) -> tuple[GroupRule, ...]:
-    province = rules.provinces.get(hh.province_slug) if hh.province_slug else None
-    return (*rules.national, *(province.rules if province else ()))
 
 
 def answer_age(hh: Household, index: int, age: int) -> None:

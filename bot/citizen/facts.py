@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from db.text import normalise as fold  # lower-case, accent-free, đ → d
+from nlu.household import HOUSEHOLD_GROUPS as READER_HOUSEHOLD_GROUPS
 from nlu.household import HouseholdReading, read_household
 
-# Groups that describe the whole household rather than one person.
-HOUSEHOLD_GROUPS = frozenset(
-    {"poor", "near_poor", "farm_avg_income", "household", "island_commune", "hardship_area",
-     "ethnic_minority_hardship"}
-)  # fmt: skip
+# Groups that describe the whole household (or where it lives) rather than one person: the
+# reader's, plus the plain household line the NLU may tag.
+HOUSEHOLD_GROUPS = READER_HOUSEHOLD_GROUPS | {"household"}
+# How a member of unknown age is priced when nothing would change with the age (clarify asks
+# when something would).
+DEFAULT_AGE = 30
 MAX_HOUSEHOLD = 20
 MAX_AGE = 120
 VALID_MONTHS = (3, 6, 12)
@@ -260,8 +262,8 @@ class Household:
 
     def quote_request(self, today: date) -> dict:
         """The request the policy engine reads (same shape as `python -m policies quote`)."""
-        members = [m.to_request(default_age=30) for m in self.members]
-        members += [{"age": 30, "groups": []} for _ in range(self.unknown_members())]
+        members = [m.to_request(default_age=DEFAULT_AGE) for m in self.members]
+        members += [{"age": DEFAULT_AGE, "groups": []} for _ in range(self.unknown_members())]
         for m in members:
             m["groups"] = sorted(set(m["groups"]) | set(self.household_groups) - {"household"})
         return {
@@ -270,6 +272,12 @@ class Household:
             "months": self.months or 12,
             "members": members,
         }
+
+    def one_person_request(self, today: date, age: int, groups: list[str]) -> dict:
+        """A year for one person of this household's place (eligibility answers, probes)."""
+        person = {"age": age, "groups": groups}
+        return {"date": today.isoformat(), "province": self.province_slug, "months": 12,
+                "members": [person]}  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict) -> Household:
