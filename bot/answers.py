@@ -99,8 +99,8 @@ def question_buttons(
     question: policies.Question, _: Gettext, locale: str = "vi"
 ) -> tuple[str, str]:
     """Yes/no labels; a question whose plain "Có"/"Không" would mislead names the facts."""
-    yes = policies.render_text(question.yes_label, locale) if question.yes_label else _("Có")
-    no = policies.render_text(question.no_label, locale) if question.no_label else _("Không")
+    yes = policies.render_text(question.probe_label, locale) if question.probe_label else _("Có")
+    no = policies.render_text(question.other_label, locale) if question.other_label else _("Không")
     return yes, no
 
 

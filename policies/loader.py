@@ -349,10 +349,10 @@ def _question(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...]) -> Question
     answers = raw.get("answers") or {}
     if not isinstance(answers, dict):
         raise ctx.fail(f"{key}.answers", "must be a mapping with probe and other")
-    yes, no = answers.get("probe") or {}, answers.get("other") or {}
-    if not isinstance(yes, dict) or not isinstance(no, dict):
+    on_probe, on_other = answers.get("probe") or {}, answers.get("other") or {}
+    if not isinstance(on_probe, dict) or not isinstance(on_other, dict):
         raise ctx.fail(f"{key}.answers", "probe and other must be mappings")
-    no_groups = _group_set(ctx, no.get("add"), f"{key}.answers.other.add", known)
+    other_groups = _group_set(ctx, on_other.get("add"), f"{key}.answers.other.add", known)
     return Question(
         id=str(_require(ctx, raw, "id", key)),
         text=str(_require(ctx, raw, "text", key)).strip(),
@@ -365,9 +365,9 @@ def _question(ctx: _Ctx, raw: Any, key: str, known: tuple[str, ...]) -> Question
         drop_groups=tuple(sorted(drop)),
         probe_age=probe_age,
         reference=str(reference),
-        no_groups=tuple(sorted(no_groups)),
-        yes_label=str(yes["label"]).strip() if yes.get("label") else None,
-        no_label=str(no["label"]).strip() if no.get("label") else None,
+        other_groups=tuple(sorted(other_groups)),
+        probe_label=str(on_probe["label"]).strip() if on_probe.get("label") else None,
+        other_label=str(on_other["label"]).strip() if on_other.get("label") else None,
     )
 
 

@@ -113,9 +113,11 @@ class Question:
     drop_groups: tuple[str, ...] = ()
     probe_age: int | None = None
     reference: str = ""
-    no_groups: tuple[str, ...] = ()  # groups a "no" answer gives (no_pension: no → pensioner)
-    yes_label: str | None = None  # button texts (catalog msgids) when "Có"/"Không" would mislead
-    no_label: str | None = None
+    # The two answers, when plain "Có"/"Không" would mislead (catalog msgids): the one that prices
+    # the member as the probe, and the other, which may give groups (no_pension → pensioner).
+    probe_label: str | None = None
+    other_label: str | None = None
+    other_groups: tuple[str, ...] = ()
 
     def fits(self, member: Member, day: dt.date) -> bool:
         groups = set(member.groups)

@@ -154,14 +154,14 @@ def answer_question(hh: Household, index: int, question: policies.Question, yes:
     if yes and m.age is not None:
         probe = question.probe(policies.Member(age=m.age, groups=tuple(m.groups)))
         m.groups = list(probe.groups)
-    elif not yes and question.no_groups:
-        m.groups = list(dict.fromkeys([*m.groups, *question.no_groups]))
+    elif not yes and question.other_groups:
+        m.groups = list(dict.fromkeys([*m.groups, *question.other_groups]))
     hh.rev += 1
 
 
 def questions_settled_by(rules: policies.Rules, group: str) -> list[str]:
     """Questions a person settles by setting `group` themselves (a fix button)."""
-    return [q.id for q in rules.questions if group in q.add_groups or group in q.no_groups]
+    return [q.id for q in rules.questions if group in q.add_groups or group in q.other_groups]
 
 
 def find_question(rules: policies.Rules, question_id: str) -> policies.Question | None:

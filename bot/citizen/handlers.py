@@ -68,13 +68,11 @@ LOOKS_LIKE_PHONE = re.compile(r"(?:sđt|sdt|số|so)?[\s:]*[\d\s.+\-()]{4,}", re
 
 # --- small helpers ---------------------------------------------------------------------------
 def _t(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Gettext:
-    locale = context.user_data.get("locale") if context.user_data is not None else None
-    if locale is None and update.effective_user:
-        locale = update.effective_user.language_code
-    return gettext_for(locale)
+    return gettext_for(_locale(update, context))
 
 
 def _locale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The person's language: what they chose, else their Telegram client's."""
     locale = context.user_data.get("locale") if context.user_data is not None else None
     if locale is None and update.effective_user:
         locale = update.effective_user.language_code
