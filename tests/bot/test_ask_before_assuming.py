@@ -44,7 +44,8 @@ async def test_elderly_without_age_is_asked_the_age_before_a_quote(fake_stack, f
         [quote] = await client.wait_for(LAN, timeout=10)
         assert "77 tuổi" in quote["text"]
         assert "trợ cấp hưu trí xã hội" in quote["text"]  # free once granted, not 1.366.200 ₫
-        assert "1.366.200" not in quote["text"].split("\n")[1]
+        [member] = [ln for ln in quote["text"].split("\n") if ln.startswith("• Người 1")]
+        assert "1.366.200" not in member and "UBND xã/phường" in member
 
 
 async def test_school_age_member_is_asked_and_a_pupil_is_quoted_on_the_student_line(

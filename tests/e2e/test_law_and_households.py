@@ -23,7 +23,8 @@ async def test_six_people_described_in_words_are_quoted_as_six(lan):  # noqa: F8
     quote = replies[-1]["text"]
     assert quote.startswith("6 người"), quote
     assert "2 ông/bà 68 tuổi" in quote and "2 cháu" in quote
-    assert "tuổi 2" not in quote  # nothing carried over, nothing invented
+    members = [ln for ln in quote.split("\n") if ln.startswith("• Người")]
+    assert len(members) == 6  # one priced line per person described, none invented
 
 
 async def test_severe_disability_is_free(lan):  # noqa: F811
